@@ -1,0 +1,41 @@
+# convlab: `make lab` to learn, `make test` to prove it all works.
+# Both create .venv with the pinned environment on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# JupyterLab refuses to run as root unless asked explicitly.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help venv lab test notebooks clean
+
+help:
+	@echo "make lab    open the course in JupyterLab (creates .venv on first use)"
+	@echo "make test   run every test: unit, property, doctests, notebooks"
+	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
+	@echo "make clean  remove .venv and caches"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "convlab needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+# root_dir is the repository, so exercises/ and solutions/ show in the file browser too.
+# LAB_ARGS passes extra options, e.g. make lab LAB_ARGS="--no-browser --port 8890"
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python -m convlab notebooks notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,94 @@
+"""The ways convlab computes a convolution, one small function each.
+
+Every function here takes arrays that :func:`convlab.conv2d` has already
+checked, padded and brought to one canonical layout:
+
+- ``x``: shape ``(N, C, H, W)``, already zero-padded, in the result dtype;
+- ``k``: shape ``(K, C, R, S)``, in the result dtype;
+- ``stride``, ``dilation``: pairs of ints;
+
+and returns an array of shape ``(N, K, Ho, Wo)`` in the same dtype.  They
+compute cross-correlation (the kernel is not flipped), as deep-learning
+libraries do.  They are written to be read side by side in the lessons: each
+is the same sum, ``out[n, k, i, j] = sum over c, r, s of
+x[n, c, i*sh + r*dh, j*sw + s*dw] * k[k, c, r, s]``, organised differently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import _output_shape
+from .windows import sliding_windows
+
+__all__ = ["conv_loops", "conv_tensordot", "conv_einsum", "conv_im2col"]
+
+
+def conv_loops(x, k, stride, dilation):
+    """Seven nested Python loops: one multiply-add at a time.
+
+    The slowest method and the easiest to check by hand: it is the
+    definition of the sum, written out.
+    """
+    n_images, channels, height, width = x.shape
+    n_kernels, _, rows, cols = k.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    ho, wo = _output_shape((height, width), (rows, cols), stride, (0, 0), dilation)
+    out = np.zeros((n_images, n_kernels, ho, wo), dtype=x.dtype)
+    # Integer results wrap around like every other NumPy integer operation;
+    # errstate keeps scalar arithmetic from warning about it.
+    with np.errstate(over="ignore"):
+        for n in range(n_images):
+            for f in range(n_kernels):
+                for i in range(ho):
+                    for j in range(wo):
+                        total = out.dtype.type(0)
+                        for c in range(channels):
+                            for r in range(rows):
+                                for s in range(cols):
+                                    total += x[n, c, i * sh + r * dh, j * sw + s * dw] * k[f, c, r, s]
+                        out[n, f, i, j] = total
+    return out
+
+
+def conv_tensordot(x, k, stride, dilation):
+    """Sliding windows, then one ``np.tensordot`` over (C, R, S).
+
+    ``windows`` has shape ``(N, C, Ho, Wo, R, S)``; tensordot multiplies it
+    with ``k`` (``(K, C, R, S)``) and sums over the axes they share: axes
+    1, 4, 5 of the windows against axes 1, 2, 3 of the kernel.  What is left
+    is ``(N, Ho, Wo, K)``, which we move to ``(N, K, Ho, Wo)``.
+    """
+    windows = sliding_windows(x, k.shape[-2:], stride, dilation)
+    out = np.tensordot(windows, k, axes=([1, 4, 5], [1, 2, 3]))
+    return np.moveaxis(out, -1, 1)
+
+
+def conv_einsum(x, k, stride, dilation):
+    """Sliding windows, then ``np.einsum`` with every index named.
+
+    ``"ncijrs,fcrs->nfij"`` is the definition of the sum: indices that
+    appear on the left and not on the right (c, r, s) are summed over.
+    ``optimize=True`` lets NumPy hand the sum to BLAS; without it, einsum
+    runs its own loop and is many times slower.
+    """
+    windows = sliding_windows(x, k.shape[-2:], stride, dilation)
+    return np.einsum("ncijrs,fcrs->nfij", windows, k, optimize=True)
+
+
+def conv_im2col(x, k, stride, dilation):
+    """im2col: copy every window into a column of a matrix, then one matmul.
+
+    The window matrix has one column per output position (all images) and
+    one row per kernel tap (C*R*S).  Building it is the reshape of a window
+    view that cannot stay a view: it copies ``R*S`` times more data than the
+    input holds.  The kernels, flattened to ``(K, C*R*S)``, multiply it in a
+    single matrix product, which is exactly what BLAS is fastest at.
+    """
+    n_images, channels = x.shape[:2]
+    n_kernels, _, rows, cols = k.shape
+    windows = sliding_windows(x, (rows, cols), stride, dilation)  # (N, C, Ho, Wo, R, S)
+    ho, wo = windows.shape[2:4]
+    columns = windows.transpose(1, 4, 5, 0, 2, 3).reshape(channels * rows * cols, n_images * ho * wo)
+    out = k.reshape(n_kernels, channels * rows * cols) @ columns  # (K, N*Ho*Wo)
+    return out.reshape(n_kernels, n_images, ho, wo).transpose(1, 0, 2, 3)

@@ -1,0 +1,100 @@
+"""Pooling from the same sliding windows: the largest or the mean value of each window."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import _output_shape, as_pair, check_numeric_array
+from .windows import sliding_windows
+
+__all__ = ["max_pool2d", "avg_pool2d"]
+
+
+def max_pool2d(x, window, stride=None, padding=0, dilation=1):
+    """Largest value in each window over the last two axes.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., H, W)
+        Input with at least two dimensions; leading axes are kept.
+    window : int or pair of int
+        Window height and width.
+    stride : int or pair of int, optional
+        Step between windows; defaults to ``window`` (non-overlapping windows).
+    padding : int or pair of int, optional
+        Added on each side.  Padded cells never win: they hold the smallest
+        value of the dtype (``-inf`` for floats), as in PyTorch.
+    dilation : int or pair of int, optional
+        Step between the cells of one window.
+
+    Returns
+    -------
+    numpy.ndarray, shape x.shape[:-2] + (Ho, Wo)
+        Same dtype as ``x``.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 0, 1],
+    ...               [3, 4, 1, 0],
+    ...               [0, 1, 5, 6],
+    ...               [1, 0, 7, 8]])
+    >>> max_pool2d(x, 2)
+    array([[4, 1],
+           [1, 8]])
+    """
+    x, window, stride, pads = _pool_args(x, window, stride, padding, dilation)
+    if x.dtype.kind == "c":
+        raise TypeError(f"x must be real for max pooling (complex numbers have no order), got dtype {x.dtype}")
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    x = _pad_last2(x, pads, fill)
+    return sliding_windows(x, window, stride, dilation).max(axis=(-2, -1))
+
+
+def avg_pool2d(x, window, stride=None, padding=0, dilation=1):
+    """Mean value of each window over the last two axes.
+
+    Parameters
+    ----------
+    x, window, stride, dilation
+        As in :func:`max_pool2d`.
+    padding : int or pair of int, optional
+        Zeros added on each side; they count in the mean (PyTorch's default,
+        ``count_include_pad=True``).
+
+    Returns
+    -------
+    numpy.ndarray, shape x.shape[:-2] + (Ho, Wo)
+        Floating point: float32 stays float32, integers give float64.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 0, 1],
+    ...               [3, 4, 1, 0],
+    ...               [0, 1, 5, 6],
+    ...               [1, 0, 7, 8]])
+    >>> avg_pool2d(x, 2)
+    array([[2.5, 0.5],
+           [0.5, 6.5]])
+    """
+    x, window, stride, pads = _pool_args(x, window, stride, padding, dilation)
+    x = _pad_last2(x, pads, 0)
+    dtype = np.result_type(x.dtype, np.float16) if x.dtype.kind in "fc" else np.float64
+    return sliding_windows(x, window, stride, dilation).mean(axis=(-2, -1), dtype=dtype)
+
+
+def _pool_args(x, window, stride, padding, dilation):
+    x = check_numeric_array(x, "x")
+    if x.ndim < 2:
+        raise ValueError(f"x must have at least 2 dimensions (..., H, W), got shape {x.shape}")
+    window = as_pair(window, "window", 1)
+    stride = window if stride is None else as_pair(stride, "stride", 1)
+    pads = as_pair(padding, "padding", 0)
+    _output_shape(x.shape[-2:], window, stride, pads, as_pair(dilation, "dilation", 1))  # raises if too large
+    return x, window, stride, pads
+
+
+def _pad_last2(x, pads, fill):
+    if not any(pads):
+        return x
+    width = [(0, 0)] * (x.ndim - 2) + [(pads[0], pads[0]), (pads[1], pads[1])]
+    return np.pad(x, width, constant_values=fill)
