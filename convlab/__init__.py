@@ -16,6 +16,7 @@ array([[4., 6., 4.],
        [4., 6., 4.]])
 """
 
+from .backward import conv2d_backward, conv_transpose2d
 from .conv import METHODS, conv2d, convolve2d
 from .params import output_shape
 from .pooling import avg_pool2d, max_pool2d
@@ -28,6 +29,8 @@ __all__ = [
     "avg_pool2d",
     "byte_extent",
     "conv2d",
+    "conv2d_backward",
+    "conv_transpose2d",
     "convolve2d",
     "materialized_nbytes",
     "max_pool2d",
