@@ -125,6 +125,7 @@ def test_python_lists_are_accepted(method):
     assert out.tolist() == [[3, 5], [9, 11]]
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # NumPy's, on inf - inf
 @pytest.mark.parametrize("method", ALL_METHODS)
 @given(case=conv_cases(dtypes=["float64"]), where=st.tuples(st.integers(0, 99), st.integers(0, 99)),
        bad=st.sampled_from([np.nan, np.inf, -np.inf]))
