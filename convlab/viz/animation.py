@@ -1,0 +1,483 @@
+"""The window animation: a kernel sliding over an input, the output filling in.
+
+One figure has three kinds of panel, each labelled: the **input** (one panel
+per channel, zero padding drawn grey with a dashed edge), the **kernel**
+beside it, and the **output**.  In each frame the cells the window covers are
+filled orange and the window's extent is outlined in blue, so with dilation
+the gaps between the taps show.  The output cell just computed is filled
+orange with the same blue outline, the cells computed before it green, and
+the sum that gave it is written out above the panels.
+
+Everything drawn comes from :class:`convlab.viz.steps.ConvSteps`, that is
+from :func:`convlab.sliding_windows` and :func:`convlab.conv2d` themselves.
+
+Colours are from the Okabe--Ito palette, which readers with any common form
+of colour blindness can tell apart.
+"""
+
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import matplotlib
+
+# pyplot, imported here on purpose: in a notebook it sets up the inline
+# backend, so a Figure returned by a function below shows as one PNG.
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation, HTMLWriter, PillowWriter
+from matplotlib.patches import Rectangle
+from PIL import Image
+
+from .steps import conv_steps, format_value
+
+__all__ = ["animate_conv", "play", "conv_frame", "save_gif"]
+
+# Okabe & Ito, "Color Universal Design" (2008).
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+GREEN = "#009E73"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+GREY = "#6E6E6E"
+PAD_FILL = "#E3E3E3"
+
+
+def _tint(colour, amount):
+    """``colour`` mixed with white: ``amount`` 1 is the colour, 0 is white."""
+    rgb = np.array(matplotlib.colors.to_rgb(colour))
+    return tuple(amount * rgb + (1 - amount) * 1.0)
+
+
+KERNEL_FILL = _tint(SKY_BLUE, 0.35)
+DONE_FILL = _tint(GREEN, 0.30)
+
+#: Largest grid (rows or columns) drawn with its numbers; larger ones are drawn as images.
+MAX_NUMBERED = 16
+
+# Layout, in inches.
+_TOP = 0.62  # the sum written out
+_TITLE = 0.42  # a panel's title and its column numbers
+_ROW_GAP = 0.18  # between the panels of two channels (plus a title)
+_GAP = 0.62  # between input, kernel and output
+_LEFT = 0.42  # row numbers
+_RIGHT = 0.2
+_BOTTOM = 0.42  # the parameters
+_MIN_WIDTH = 6.4  # room for the sum
+_MAX_WIDTH = 12.0
+
+
+class ConvScene:
+    """The figure of one convolution, redrawn for any step.
+
+    :func:`animate_conv` animates it and :func:`conv_frame` draws one step.
+    The artists that change carry a ``gid`` so tests can find them:
+    ``"tap"`` (the cells under the window, one rectangle per tap and
+    channel), ``"window"`` (the window's outline), ``"current"`` (the output
+    cell just computed), ``"out i,j"`` (an output cell's number) and
+    ``"arithmetic"`` (the sum above the panels).
+
+    Parameters
+    ----------
+    steps : ConvSteps
+        What to draw.
+    numbers : bool or None, optional
+        Write the numbers in the cells.  None (default) writes them when no
+        grid is larger than 16 cells; otherwise grids are drawn as images.
+    """
+
+    def __init__(self, steps, numbers=None):
+        self.steps = steps
+        c, hp, wp = steps.padded.shape
+        _, r, s = steps.kernel.shape
+        ho, wo = steps.output_shape
+        if numbers is None:
+            numbers = max(hp, wp, ho, wo) <= MAX_NUMBERED
+        self.numbers = numbers
+
+        # With numbers, one cell size for every panel, so a cell is a cell
+        # everywhere.  An image keeps that for input and output (the output
+        # is smaller by the stride) but its kernel is drawn with numbers.
+        cell = (0.42 if c < 3 else 0.36) if numbers else 0.16
+        kcell = cell if numbers else 0.36
+        cell = min(cell, (_MAX_WIDTH - _LEFT - 2 * _GAP - _RIGHT - s * kcell) / (wp + wo))
+        if numbers:
+            kcell = cell
+        self.cell, self.kernel_cell = cell, kcell
+        width = _LEFT + (wp + wo) * cell + s * kcell + 2 * _GAP + _RIGHT
+        extra = max(0.0, _MIN_WIDTH - width)
+        width += extra
+        column = c * (_TITLE + hp * cell) + (c - 1) * _ROW_GAP
+        height = _TOP + column + _BOTTOM
+        self.fig = fig = plt.figure(figsize=(width, height))
+
+        def axes(left, top, w, h):
+            return fig.add_axes((left / width, 1 - (top + h) / height, w / width, h / height))
+
+        x0 = _LEFT + extra / 2
+        x1 = x0 + wp * cell + _GAP
+        x2 = x1 + s * kcell + _GAP
+        multi = steps.channels_given
+        flipped = ", flipped" if steps.flip else ""
+        self.input_axes, self.kernel_axes = [], []
+        for ch in range(c):
+            top = _TOP + ch * (_TITLE + hp * cell + _ROW_GAP) + _TITLE
+            label = f", channel {ch}" if multi else ""
+            ax = axes(x0, top, wp * cell, hp * cell)
+            self._draw_input(ax, ch, f"input{label}")
+            self.input_axes.append(ax)
+            ax = axes(x1, top, s * kcell, r * kcell)
+            self._draw_kernel(ax, ch, f"kernel{label}{flipped}")
+            self.kernel_axes.append(ax)
+        self.output_axes = axes(x2, _TOP + _TITLE, wo * cell, ho * cell)
+        self._draw_output(self.output_axes)
+
+        self.arithmetic = fig.text(
+            _LEFT / width, 1 - 0.36 / height, "", fontsize=10.5, va="center", ha="left", gid="arithmetic"
+        )
+        # about 0.55 em per character of the sum
+        self.max_chars = int((width - _LEFT - _RIGHT) * 72 / (10.5 * 0.6))
+        operation = "true convolution, convolve2d" if steps.flip else "cross-correlation, conv2d"
+        footer = (
+            f"stride {steps.stride} · padding {steps.padding} · dilation {steps.dilation} · {operation}"
+        )
+        fig.text(_LEFT / width, 0.2 / height, footer, fontsize=9, color=GREY, va="center", ha="left")
+
+    # -- drawing the parts that do not change ---------------------------------
+
+    def _grid_axes(self, ax, rows, cols, title, row_labels, col_labels):
+        ax.set_xlim(0, cols)
+        ax.set_ylim(rows, 0)  # row 0 at the top, as NumPy prints arrays
+        ax.set_aspect("equal")
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.xaxis.tick_top()
+        tick = dict(length=0, labelsize=7, labelcolor=GREY, pad=2)
+        ax.tick_params(**tick)
+        if self.numbers or max(rows, cols) <= MAX_NUMBERED:
+            ax.set_yticks([p + 0.5 for p, _ in row_labels], [str(v) for _, v in row_labels])
+            ax.set_xticks([p + 0.5 for p, _ in col_labels], [str(v) for _, v in col_labels])
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        ax.set_title(title, fontsize=10, pad=4)
+
+    def _font(self, texts, cell=None):
+        longest = max(len(t) for t in texts)
+        # about 0.6 em per character, filling at most 85 % of a cell
+        cell = self.cell if cell is None else cell
+        return float(min(10.5, 0.85 * cell * 72 / (0.62 * max(longest, 1))))
+
+    def _draw_input(self, ax, ch, title):
+        st = self.steps
+        hp, wp = st.is_padding.shape
+        ph, pw = st.padding
+        h, w = hp - 2 * ph, wp - 2 * pw
+        self._grid_axes(
+            ax, hp, wp, title, [(r + ph, r) for r in range(h)], [(c + pw, c) for c in range(w)]
+        )
+        values = st.padded[ch]
+        if self.numbers:
+            texts = [format_value(v) for v in values.ravel().tolist()]
+            size = self._font(texts)
+            for (r, c), text in zip(np.ndindex(hp, wp), texts):
+                pad = st.is_padding[r, c]
+                ax.add_patch(
+                    Rectangle(
+                        (c, r), 1, 1, facecolor=PAD_FILL if pad else "white",
+                        edgecolor="#9A9A9A" if pad else "#BDBDBD", lw=0.6, ls="--" if pad else "-",
+                        clip_on=False,
+                    )
+                )
+                ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=size,
+                        color=GREY if pad else "black", zorder=3)
+        else:
+            lo, hi = float(np.min(st.x[ch])), float(np.max(st.x[ch]))
+            ax.imshow(values, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
+                      extent=(0, wp, hp, 0), interpolation="nearest")
+            if ph or pw:  # padding: grey and hatched, so it never looks like image
+                frame = np.where(st.is_padding, 1.0, np.nan)
+                ax.imshow(frame, cmap=matplotlib.colors.ListedColormap([PAD_FILL]),
+                          extent=(0, wp, hp, 0), interpolation="nearest")
+        if not self.numbers:
+            ax.add_patch(Rectangle((0, 0), wp, hp, fill=False, edgecolor=GREY, lw=0.6, clip_on=False))
+            if ph or pw:
+                ax.add_patch(Rectangle((pw, ph), w, h, fill=False, edgecolor=GREY, lw=0.8, ls="--"))
+        # The window: one rectangle per tap, moved each frame, then its outline.
+        _, r, s = st.kernel.shape
+        self._taps = getattr(self, "_taps", [])
+        taps = [
+            Rectangle((0, 0), 1, 1, facecolor=ORANGE, edgecolor="none", alpha=1.0 if self.numbers else 0.75,
+                      zorder=2, gid="tap")
+            for _ in range(r * s)
+        ]
+        for tap in taps:
+            ax.add_patch(tap)
+        self._taps.append(taps)
+        self._outlines = getattr(self, "_outlines", [])
+        outline = Rectangle((0, 0), 1, 1, fill=False, edgecolor=BLUE, lw=2.4, zorder=4, gid="window",
+                            clip_on=False)
+        ax.add_patch(outline)
+        self._outlines.append(outline)
+
+    def _draw_kernel(self, ax, ch, title):
+        k = self.steps.kernel[ch]
+        r, s = k.shape
+        self._grid_axes(ax, r, s, title, [(i, i) for i in range(r)], [(j, j) for j in range(s)])
+        texts = [format_value(v) for v in k.ravel().tolist()]
+        size = self._font(texts, self.kernel_cell)
+        show = size >= 5
+        for (i, j), text in zip(np.ndindex(r, s), texts):
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=KERNEL_FILL, edgecolor="white", lw=1.0, clip_on=False))
+            if show:
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=size, zorder=3)
+
+    def _draw_output(self, ax):
+        out = self.steps.out
+        ho, wo = out.shape
+        self._grid_axes(ax, ho, wo, "output", [(i, i) for i in range(ho)], [(j, j) for j in range(wo)])
+        self._out_cells = {}
+        self._out_texts = {}
+        if self.numbers:
+            size = self._font([format_value(v) for v in out.ravel().tolist()])
+            for i, j in np.ndindex(ho, wo):
+                cell = Rectangle((j, i), 1, 1, facecolor="white", edgecolor="#BDBDBD", lw=0.6, clip_on=False)
+                ax.add_patch(cell)
+                self._out_cells[i, j] = cell
+                self._out_texts[i, j] = ax.text(
+                    j + 0.5, i + 0.5, "", ha="center", va="center", fontsize=size, zorder=3, gid=f"out {i},{j}"
+                )
+        else:
+            lo, hi = float(out.min()), float(out.max())
+            cmap = matplotlib.colormaps["viridis"].with_extremes(bad="white")
+            self._out_image = ax.imshow(
+                np.full(out.shape, np.nan), cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1,
+                extent=(0, wo, ho, 0), interpolation="nearest",
+            )
+            ax.add_patch(Rectangle((0, 0), wo, ho, fill=False, edgecolor=GREY, lw=0.6, clip_on=False))
+        self._current = Rectangle((0, 0), 1, 1, facecolor=ORANGE if self.numbers else "none",
+                                  edgecolor=BLUE, lw=2.4, zorder=2, gid="current", clip_on=False)
+        ax.add_patch(self._current)
+
+    # -- one step -------------------------------------------------------------
+
+    def draw(self, t):
+        """Show step ``t``: the window of output position ``t`` and every output before it.
+
+        Returns the artists that changed (for ``FuncAnimation``).
+        """
+        st = self.steps
+        i, j = st.position(t)
+        t = i * st.output_shape[1] + j
+        taps = st.taps[i, j].reshape(-1, 2)
+        top, left = taps.min(axis=0)
+        bottom, right = taps.max(axis=0) + 1
+        changed = []
+        for ch_taps, outline in zip(self._taps, self._outlines):
+            for tap, (r, c) in zip(ch_taps, taps):
+                tap.set_xy((c, r))
+            outline.set_bounds(left, top, right - left, bottom - top)
+            changed += ch_taps + [outline]
+
+        ho, wo = st.output_shape
+        if self.numbers:
+            for n, (a, b) in enumerate(np.ndindex(ho, wo)):
+                done = n <= t
+                self._out_texts[a, b].set_text(format_value(st.out[a, b]) if done else "")
+                self._out_cells[a, b].set_facecolor(DONE_FILL if n < t else "white")
+            changed += list(self._out_texts.values()) + list(self._out_cells.values())
+        else:
+            shown = np.where(np.arange(ho * wo).reshape(ho, wo) <= t, st.out, np.nan)
+            self._out_image.set_data(shown)
+            changed.append(self._out_image)
+        self._current.set_xy((j, i))
+        self.arithmetic.set_text(st.arithmetic(t, self.max_chars))
+        return changed + [self._current, self.arithmetic]
+
+
+def frame_steps(n, max_frames=None):
+    """Which of ``n`` steps an animation shows: all, or ``max_frames`` spread evenly.
+
+    The first and the last step are always shown.
+
+    Examples
+    --------
+    >>> frame_steps(5)
+    [0, 1, 2, 3, 4]
+    >>> frame_steps(100, max_frames=5)
+    [0, 25, 50, 74, 99]
+    """
+    if max_frames is None or n <= max_frames:
+        return list(range(n))
+    if max_frames < 2:
+        raise ValueError(f"max_frames must be None or >= 2, got {max_frames}")
+    return sorted({int(v) for v in np.linspace(0, n - 1, max_frames).round()})
+
+
+def animate_conv(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=None, interval=700,
+                 numbers=None):
+    """Animate a kernel sliding over an input, one frame per output position.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W) or (C, H, W)
+        The input; at most four channels.
+    k : array_like, shape (R, S) or (C, R, S)
+        The kernel, with the same channels as ``x``.
+    stride, padding, dilation : int or pair of int, optional
+        As in :func:`convlab.conv2d`.
+    flip : bool, optional
+        True animates :func:`convlab.convolve2d` (the kernel is drawn
+        flipped, as it slides); False (default) :func:`convlab.conv2d`.
+    max_frames : int or None, optional
+        Show at most this many positions, spread evenly (first and last
+        always); None (default) shows every one.
+    interval : int, optional
+        Milliseconds between frames when played.
+    numbers : bool or None, optional
+        Write the numbers in the cells; None decides by size (see
+        :class:`ConvScene`).
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        Its figure is already closed, so a notebook shows no static copy;
+        show it with :func:`play` or ``anim.to_jshtml()``, or save it with
+        :func:`save_gif`.  ``anim.scene`` is the :class:`ConvScene` it draws.
+
+    Examples
+    --------
+    >>> anim = animate_conv(np.arange(16).reshape(4, 4), np.ones((2, 2)), stride=2)
+    >>> list(anim.new_frame_seq())          # one frame per output position
+    [0, 1, 2, 3]
+    >>> html = to_html(anim)                # what play() shows in a notebook
+    >>> html.count("data:image/png")
+    4
+    """
+    scene = ConvScene(conv_steps(x, k, stride, padding, dilation, flip), numbers=numbers)
+    frames = frame_steps(len(scene.steps), max_frames)
+    scene.draw(frames[0])
+    anim = FuncAnimation(scene.fig, scene.draw, frames=frames, interval=interval, blit=False, repeat=True)
+    anim.scene = scene
+    plt.close(scene.fig)
+    return anim
+
+
+def play(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=36, fps=1.5, dpi=72):
+    """The window animation as a player for a notebook (HTML with play/step buttons).
+
+    Parameters
+    ----------
+    x, k, stride, padding, dilation, flip, max_frames
+        As in :func:`animate_conv`; ``max_frames`` defaults to 36 so the
+        notebook stays small (each frame is a PNG inside the HTML).
+    fps : float, optional
+        Frames per second.
+    dpi : int, optional
+        Resolution of the frames.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Put it last in a cell to show it.  Nothing else is displayed: the
+        figure is closed.
+    """
+    from IPython.display import HTML
+
+    anim = animate_conv(x, k, stride, padding, dilation, flip, max_frames=max_frames)
+    html = to_html(anim, fps=fps, dpi=dpi)
+    return HTML(html)
+
+
+def to_html(anim, fps=1.5, dpi=64):
+    """An animation as HTML with a player, like ``anim.to_jshtml()`` but smaller.
+
+    The frames are embedded as PNG images with a 64-colour palette, about a
+    quarter of the size of full-colour PNGs: the pictures have flat colours,
+    so nothing visible is lost.
+
+    Parameters
+    ----------
+    anim : matplotlib.animation.Animation
+    fps : float, optional
+        Frames per second.
+    dpi : int, optional
+        Resolution of the frames.
+
+    Returns
+    -------
+    str
+    """
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp, "animation.html")
+        anim.save(path, writer=_PaletteHTMLWriter(fps=fps, embed_frames=True, default_mode="loop"), dpi=dpi)
+        return path.read_text()
+
+
+class _PaletteHTMLWriter(HTMLWriter):
+    """matplotlib's HTMLWriter, embedding each frame as a 64-colour PNG."""
+
+    def grab_frame(self, **savefig_kwargs):
+        full = BytesIO()
+        self.fig.savefig(full, format="png", dpi=self.dpi, **savefig_kwargs)
+        with Image.open(full) as image:
+            small = image.convert("RGB").quantize(colors=64, dither=Image.Dither.NONE)
+        out = BytesIO()
+        small.save(out, format="png")
+        # HTMLWriter.finish writes these base64 strings into its player.
+        self._saved_frames.append(base64.encodebytes(out.getvalue()).decode("ascii"))
+
+
+def conv_frame(x, k, position, stride=1, padding=0, dilation=1, flip=False, numbers=None):
+    """One frame of the window animation, as a static figure.
+
+    Parameters
+    ----------
+    x, k, stride, padding, dilation, flip, numbers
+        As in :func:`animate_conv`.
+    position : int or (int, int)
+        The output position: ``(i, j)``, or its number ``t = i*Wo + j`` in
+        reading order.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Already closed, so a notebook shows it once, as the cell's result.
+
+    Examples
+    --------
+    >>> fig = conv_frame(np.arange(16).reshape(4, 4), np.ones((2, 2)), (0, 1), stride=2)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['input', 'kernel', 'output']
+    """
+    scene = ConvScene(conv_steps(x, k, stride, padding, dilation, flip), numbers=numbers)
+    scene.draw(position)
+    plt.close(scene.fig)
+    return scene.fig
+
+
+def save_gif(anim, path, fps=1.5, dpi=80):
+    """Write an animation to a GIF file with Pillow (no ffmpeg needed).
+
+    Parameters
+    ----------
+    anim : matplotlib.animation.Animation
+        For example from :func:`animate_conv`.
+    path : str or Path
+        The file to write.
+    fps : float, optional
+        Frames per second.
+    dpi : int, optional
+        Resolution of the frames.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    anim.save(path, writer=PillowWriter(fps=fps), dpi=dpi)
+    return path
