@@ -1,0 +1,62 @@
+"""Fixtures for the browser tests: one JupyterLab server and one Chromium for the whole run.
+
+Without Chromium or Playwright the browser tests are skipped with the reason,
+except when the ``CI`` environment variable is set: CI must prove the course
+works in a browser, so there a missing browser is a failure.
+"""
+
+import importlib.util
+import os
+
+import pytest
+from labdriver import CHROMIUM, SCREENSHOTS, LabServer, NotebookPage, launch_chromium
+
+
+def _missing():
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    """A Playwright browser context on Debian's Chromium with a fresh profile."""
+    missing = _missing()
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {missing}", pytrace=False)
+    if missing:
+        pytest.skip(f"browser tests skipped: {missing}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
+        context.set_default_timeout(60_000)
+        print(f"\nbrowser screenshots go to {SCREENSHOTS}")
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def lab(chromium, tmp_path_factory):
+    """JupyterLab on 127.0.0.1 serving a scratch copy of the course; stopped by PID afterwards."""
+    server = LabServer(tmp_path_factory.mktemp("lab"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_notebook(lab, chromium):
+    """Open a notebook (path relative to the course) in a new tab; closed with its kernel afterwards."""
+    opened = []
+
+    def open_(path):
+        nb = NotebookPage(lab, chromium.new_page(), path).open()
+        opened.append(nb)
+        return nb
+
+    yield open_
+    for nb in opened:
+        nb.close()

@@ -1,0 +1,328 @@
+"""Drive JupyterLab in Chromium the way a learner does: open, Run All, look.
+
+The browser tests start one JupyterLab server on 127.0.0.1 with a token and
+scratch config, runtime, data, settings and workspace folders, serving a
+*copy* of the course (so nothing the tests type or run can reach the files
+in the repository), and drive Debian's Chromium with Playwright.
+
+Waiting is done through the server's REST API (the kernel's
+``execution_state``) together with the cell prompts (``[*]`` while a cell is
+queued or running), which is sturdier than watching the status bar alone.
+Playwright is imported only inside the functions that need it, so this
+module can be imported where Playwright is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CONVLAB_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(os.environ.get("CONVLAB_SCREENSHOTS", Path(__file__).resolve().parent / "screenshots"))
+
+# The machine may have no network: Chromium must not try to reach any service.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # needed when the tests run as root, as CI does
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# JupyterLab settings for the scratch user-settings folder:
+# - every cell attached to the page, so every output can be inspected and
+#   photographed (the default windowing leaves cells out of view detached),
+#   and no blank space after the last cell;
+# - no autosave and no news or update checks (no network, no pop-ups).
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+# What the course copy leaves out: version control, environments, caches.
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
+    ".ipynb_checkpoints", ".jupyter-scratch", "screenshots", "build",
+)
+
+STDERR = "application/vnd.jupyter.stderr"
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """A JupyterLab server on 127.0.0.1 serving a scratch copy of the course.
+
+    Parameters
+    ----------
+    scratch : Path
+        An empty folder; the course copy, Jupyter's folders and the server
+        log go in it.
+    """
+
+    def __init__(self, scratch):
+        self.scratch = Path(scratch)
+        self.root = self.scratch / "course"
+        self.port = free_port()
+        self.token = "convlab-browser-test"
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = self.scratch / "lab.log"
+        self.process = None
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self, timeout=120):
+        shutil.copytree(ROOT, self.root, ignore=COPY_IGNORE)
+        settings = self.scratch / "user-settings"
+        for name, values in LAB_SETTINGS.items():
+            path = settings / f"{name}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        env = dict(
+            os.environ,
+            JUPYTER_CONFIG_DIR=str(self.scratch / "config"),
+            JUPYTER_RUNTIME_DIR=str(self.scratch / "runtime"),
+            JUPYTER_DATA_DIR=str(self.scratch / "data"),
+            IPYTHONDIR=str(self.scratch / "ipython"),
+            MPLCONFIGDIR=str(self.scratch / "matplotlib"),
+        )
+        args = [
+            sys.executable, "-m", "jupyterlab", "--no-browser",
+            "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={self.scratch / 'workspaces'}",
+        ]
+        if os.geteuid() == 0:
+            args.append("--allow-root")  # JupyterLab refuses root otherwise
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(args, cwd=self.root, env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                self.api("status")
+                return self
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self):
+        """Stop the server by its PID (it shuts its kernels down on SIGTERM)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # The server started its kernels in its own process group.
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._log.close()
+        self.process = None
+
+    def log_tail(self, chars=4000):
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    # -- REST API --------------------------------------------------------
+    def api(self, path, method="GET"):
+        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def session_for(self, path):
+        """The server's session for the notebook at ``path`` (relative to the course), or None."""
+        for session in self.api("sessions"):
+            if session.get("path") == path:
+                return session
+        return None
+
+    def kernel_state(self, kernel_id):
+        return self.api(f"kernels/{kernel_id}")["execution_state"]
+
+    def shutdown_sessions(self):
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+
+    def lab_url(self, path):
+        """The URL that opens ``path`` in JupyterLab with a fresh layout."""
+        return f"{self.url}/lab/tree/{urllib.parse.quote(path)}?reset&token={self.token}"
+
+
+def launch_chromium(playwright, user_data_dir):
+    """Debian's Chromium, headless, with a fresh profile and no network chatter."""
+    return playwright.chromium.launch_persistent_context(
+        str(user_data_dir), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 900}, device_scale_factor=1,
+    )
+
+
+class NotebookPage:
+    """One notebook open in JupyterLab in one browser tab.
+
+    Parameters
+    ----------
+    lab : LabServer
+    page : playwright.sync_api.Page
+    path : str
+        The notebook, relative to the course root, e.g. ``"notebooks/01_loops.ipynb"``.
+    """
+
+    def __init__(self, lab, page, path):
+        self.lab, self.page, self.path = lab, page, path
+        self.page_errors = []
+        self.console_errors = []
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        self.kernel_id = None
+
+    @property
+    def notebook(self):
+        return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+
+    @property
+    def cells(self):
+        return self.notebook.locator(".jp-Cell")
+
+    def open(self, timeout=120):
+        """Load JupyterLab on the notebook and wait until its kernel is idle."""
+        self.page.goto(self.lab.lab_url(self.path), timeout=timeout * 1000)
+        self.cells.first.wait_for(timeout=timeout * 1000)
+        deadline = time.monotonic() + timeout
+        while True:
+            session = self.lab.session_for(self.path)
+            if session and session["kernel"]["execution_state"] == "idle":
+                self.kernel_id = session["kernel"]["id"]
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.path}: no idle kernel after {timeout} s "
+                                     f"(session: {session})\n{self.lab.log_tail()}")
+            time.sleep(0.5)
+        self.page.locator("#jp-main-statusbar").get_by_text("Idle").wait_for(timeout=timeout * 1000)
+        # Fold the file browser away: the notebook gets the whole width, as in the screenshots.
+        self.page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").first.click()
+        return self
+
+    def menu(self, *labels):
+        """Click through the menu bar, e.g. ``menu("Run", "Run All Cells")``."""
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=labels[0]).first.click()
+        for label in labels[1:]:
+            self.page.locator(".lm-Menu-itemLabel").get_by_text(label, exact=True).first.click()
+
+    def busy_prompts(self):
+        """How many cells show ``[*]`` (queued or running)."""
+        return self.notebook.locator(".jp-InputPrompt").filter(has_text="[*]").count()
+
+    def wait_until_idle(self, timeout=600, settle=1.5):
+        """Wait until the kernel is idle and no cell is queued, for ``settle`` seconds running."""
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while True:
+            idle = self.lab.kernel_state(self.kernel_id) == "idle" and self.busy_prompts() == 0
+            now = time.monotonic()
+            if idle:
+                quiet_since = quiet_since or now
+                if now - quiet_since >= settle:
+                    return
+            else:
+                quiet_since = None
+            if now > deadline:
+                raise AssertionError(f"{self.path}: kernel still busy after {timeout} s")
+            self.page.wait_for_timeout(250)
+
+    def run_all(self, timeout=600):
+        self.menu("Run", "Run All Cells")
+        # The first cell shows [*] almost at once; wait for that before polling for idle.
+        try:
+            self.notebook.locator(".jp-InputPrompt").filter(has_text="[*]").first.wait_for(timeout=10_000)
+        except Exception:  # a notebook whose cells all finish within the first poll
+            pass
+        self.wait_until_idle(timeout)
+
+    def cell_reports(self):
+        """For each cell on the page: its type, prompt and the text of its error outputs."""
+        return self.cells.evaluate_all(
+            """(cells, stderr) => cells.map(cell => ({
+                code: cell.classList.contains('jp-CodeCell'),
+                prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
+                errors: [...cell.querySelectorAll(`.jp-OutputArea-output[data-mime-type="${stderr}"]`)]
+                    .map(el => el.textContent.trim()),
+                widgetErrors: [...cell.querySelectorAll('.jp-OutputArea-output')]
+                    .map(el => el.textContent)
+                    .filter(t => t.includes('Error displaying widget')),
+            }))""",
+            STDERR,
+        )
+
+    def problems(self, tags):
+        """What a learner would see go wrong after Run All, one line per problem.
+
+        Parameters
+        ----------
+        tags : list of list of str
+            Each cell's tags, from the notebook file, in order.
+        """
+        reports = self.cell_reports()
+        if len(reports) != len(tags):
+            return [f"the page shows {len(reports)} cells, the file has {len(tags)}"]
+        found = [f"uncaught error in the page: {error}" for error in self.page_errors]
+        for index, (report, cell_tags) in enumerate(zip(reports, tags)):
+            if not report["code"]:
+                continue
+            prompt = report["prompt"].strip()
+            if prompt in ("", "[ ]:", "[*]:"):
+                found.append(f"cell {index} did not run (prompt {prompt!r})")
+            for error in report["widgetErrors"]:
+                found.append(f"cell {index} could not display its widget: {error[:300]}")
+            if report["errors"] and "raises-exception" not in cell_tags:
+                found.append(f"cell {index} shows an error:\n{report['errors'][0][-1500:]}")
+        return found
+
+    def screenshot(self, name, max_height=16000):
+        """Photograph the whole notebook (the window grows to fit it); return the file."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        scroller = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first
+        scroller.evaluate("el => { el.scrollTop = 0; }")
+        content = scroller.evaluate("el => el.scrollHeight")
+        visible = scroller.evaluate("el => el.clientHeight")
+        size = self.page.viewport_size
+        height = min(max_height, size["height"] + max(0, content - visible))
+        self.page.set_viewport_size({"width": size["width"], "height": height})
+        self.page.wait_for_timeout(500)  # let the layout and images settle
+        out = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(out))
+        self.page.set_viewport_size(size)
+        return out
+
+    def close(self):
+        """Shut the notebook's kernel down and close the tab."""
+        if self.kernel_id:
+            session = self.lab.session_for(self.path)
+            if session:
+                self.lab.api(f"sessions/{session['id']}", method="DELETE")
+        self.page.close()
