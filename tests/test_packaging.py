@@ -26,7 +26,11 @@ def _pinned(requirements):
     return pins
 
 
-def _conda_pins():
+def conda_pins():
+    """environment.yml's packages under their PyPI names -> versions, and its Python version.
+
+    tests/test_binder.py installs exactly these with pip to prove the file is complete.
+    """
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"], "environment.yml must use conda-forge only"
     pins, python = {}, None
@@ -43,13 +47,13 @@ def _conda_pins():
 
 def test_environment_yml_matches_pyproject():
     pip_pins = _pinned(_pyproject()["project"]["dependencies"])
-    conda_pins, python = _conda_pins()
+    env_pins, python = conda_pins()
     assert python == "3.11"
-    only_pip = sorted(set(pip_pins) - set(conda_pins))
-    only_conda = sorted(set(conda_pins) - set(pip_pins))
+    only_pip = sorted(set(pip_pins) - set(env_pins))
+    only_conda = sorted(set(env_pins) - set(pip_pins))
     assert not only_pip, f"in pyproject.toml but not environment.yml: {only_pip}"
     assert not only_conda, f"in environment.yml but not pyproject.toml: {only_conda}"
-    differ = {n: (pip_pins[n], conda_pins[n]) for n in pip_pins if pip_pins[n] != conda_pins[n]}
+    differ = {n: (pip_pins[n], env_pins[n]) for n in pip_pins if pip_pins[n] != env_pins[n]}
     assert not differ, f"versions differ (pyproject, environment.yml): {differ}"
 
 
