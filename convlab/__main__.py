@@ -13,6 +13,7 @@ import sys
 # command name -> (module, one-line help)
 COMMANDS = {
     "notebooks": ("convlab.notebooks", "run notebooks in a fresh kernel and rewrite them reproducibly"),
+    "demo": ("convlab.viz.terminal", "watch a window slide over a small array, in the terminal"),
 }
 
 

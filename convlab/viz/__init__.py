@@ -3,8 +3,11 @@
 Everything here draws from the functions the lessons teach --
 :func:`convlab.sliding_windows`, :func:`convlab.conv2d`,
 :func:`convlab.output_shape` -- so a number in a picture is the number the
-code computes.  This package imports matplotlib (and Pillow); ``import
-convlab`` alone does not.
+code computes.
+
+The figures need matplotlib and Pillow, which are imported the first time a
+figure function is used; :func:`conv_steps` and the terminal demo need NumPy
+only.
 
 Examples
 --------
@@ -16,23 +19,32 @@ Examples
 ((2, 2), 'out[1, 1] = 10×1 + 11×1 + 14×1 + 15×1 = 50')
 """
 
-from .animation import ConvScene, animate_conv, conv_frame, frame_steps, play, save_gif, to_html
-from .images import grace_hopper
-from .memory import addresses, memory_figure
+import importlib
+
 from .steps import ConvSteps, conv_steps, format_value
 
-__all__ = [
-    "ConvScene",
-    "ConvSteps",
-    "addresses",
-    "animate_conv",
-    "conv_frame",
-    "conv_steps",
-    "format_value",
-    "frame_steps",
-    "grace_hopper",
-    "memory_figure",
-    "play",
-    "save_gif",
-    "to_html",
-]
+# name -> module that defines it, imported on first use (PEP 562)
+_LAZY = {
+    "ConvScene": "animation",
+    "animate_conv": "animation",
+    "conv_frame": "animation",
+    "frame_steps": "animation",
+    "play": "animation",
+    "save_gif": "animation",
+    "to_html": "animation",
+    "grace_hopper": "images",
+    "addresses": "memory",
+    "memory_figure": "memory",
+}
+
+__all__ = sorted(["ConvSteps", "conv_steps", "format_value", *_LAZY])
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -78,7 +78,8 @@ class ConvScene:
     ``"tap"`` (the cells under the window, one rectangle per tap and
     channel), ``"window"`` (the window's outline), ``"current"`` (the output
     cell just computed), ``"out i,j"`` (an output cell's number) and
-    ``"arithmetic"`` (the sum above the panels).
+    ``"arithmetic"`` (the sum above the panels), and with ``overview``
+    ``"overlay"`` (a marker at the top-left corner of every window).
 
     Parameters
     ----------
@@ -87,10 +88,14 @@ class ConvScene:
     numbers : bool or None, optional
         Write the numbers in the cells.  None (default) writes them when no
         grid is larger than 16 cells; otherwise grids are drawn as images.
+    overview : bool, optional
+        Mark where every window starts and show the whole output at once
+        (the stride explorer); by default the output fills in step by step.
     """
 
-    def __init__(self, steps, numbers=None):
+    def __init__(self, steps, numbers=None, overview=False):
         self.steps = steps
+        self.overview = overview
         c, hp, wp = steps.padded.shape
         _, r, s = steps.kernel.shape
         ho, wo = steps.output_shape
@@ -222,6 +227,11 @@ class ConvScene:
                             clip_on=False)
         ax.add_patch(outline)
         self._outlines.append(outline)
+        if self.overview:
+            # Each window's top-left corner: with a stride the markers space out.
+            corners = st.taps[:, :, 0, 0].reshape(-1, 2)
+            ax.plot(corners[:, 1], corners[:, 0], ls="none", marker="o", ms=max(2.5, min(5.0, self.cell * 14)),
+                    color=BLUE, mec="white", mew=0.6, zorder=5, clip_on=False, gid="overlay")
 
     def _draw_kernel(self, ax, ch, title):
         k = self.steps.kernel[ch]
@@ -285,12 +295,12 @@ class ConvScene:
         ho, wo = st.output_shape
         if self.numbers:
             for n, (a, b) in enumerate(np.ndindex(ho, wo)):
-                done = n <= t
+                done = n <= t or self.overview
                 self._out_texts[a, b].set_text(format_value(st.out[a, b]) if done else "")
-                self._out_cells[a, b].set_facecolor(DONE_FILL if n < t else "white")
+                self._out_cells[a, b].set_facecolor(DONE_FILL if done and n != t else "white")
             changed += list(self._out_texts.values()) + list(self._out_cells.values())
         else:
-            shown = np.where(np.arange(ho * wo).reshape(ho, wo) <= t, st.out, np.nan)
+            shown = st.out if self.overview else np.where(np.arange(ho * wo).reshape(ho, wo) <= t, st.out, np.nan)
             self._out_image.set_data(shown)
             changed.append(self._out_image)
         self._current.set_xy((j, i))

@@ -188,11 +188,18 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
             f"draw a smaller array (at most {MAX_CELLS} cells)"
         )
 
+    buffer_end = n_buffer * itemsize if values is None else buffer_nbytes
+    sums = {
+        label: [_arithmetic(name, index, s, offset, itemsize, buffer_end) for index in indices[:MAX_LINES]]
+        for label, s in strips.items()
+    }
+    longest = max((len(line) for lines in sums.values() for line in lines), default=0)
     cell = min(0.46, 11.0 / n_cells)
     lines = min(len(indices), MAX_LINES) + (len(indices) > MAX_LINES)
     strip_h = 0.34 + cell + 0.28 + 0.2 * lines + 0.22
     left = 0.25
-    width = max(left * 2 + n_cells * cell, 7.0)
+    # 9-point monospace is about 0.075 inch a character, plus room
+    width = max(left * 2 + n_cells * cell, left + 0.2 + 0.08 * longest, 7.0)
     height = strip_h * len(strips) + 0.15
     fig = plt.figure(figsize=(width, height))
     digits = max(len(str(int(v))) if values is None else len(format_value(v)) for v in
@@ -234,10 +241,8 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
             a = int(addr[index])
             ax.add_patch(Rectangle((a / itemsize, 0.04), 1, 0.92, facecolor=ORANGE, alpha=0.9,
                                    edgecolor=BLUE, lw=1.6, zorder=3, gid="highlight"))
-        for k, index in enumerate(indices[:MAX_LINES]):
-            fig.text((left + 0.05) / width, 1 - (top + 0.34 + cell + 0.36 + 0.2 * k) / height,
-                     _arithmetic(name, index, s, offset, itemsize, n_buffer * itemsize if values is None
-                                 else buffer_nbytes),
+        for k, line in enumerate(sums[label]):
+            fig.text((left + 0.05) / width, 1 - (top + 0.34 + cell + 0.36 + 0.2 * k) / height, line,
                      fontsize=9, va="center", ha="left", family="monospace", gid="arithmetic")
         if len(indices) > MAX_LINES:
             fig.text((left + 0.05) / width, 1 - (top + 0.34 + cell + 0.36 + 0.2 * MAX_LINES) / height,
