@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import fast as _fast
 from . import methods as _methods
 from .params import _output_shape, as_pair, check_numeric_array
 
@@ -21,6 +22,8 @@ _IMPLEMENTATIONS = {
     "tensordot": _methods.conv_tensordot,
     "einsum": _methods.conv_einsum,
     "im2col": _methods.conv_im2col,
+    "blocked": _fast.conv_blocked,
+    "mec": _fast.conv_mec,
 }
 
 #: Names ``conv2d`` accepts for ``method`` besides ``"auto"``.

@@ -1,0 +1,219 @@
+"""Fast convolution with bounded memory: the methods ``method="auto"`` picks from.
+
+:func:`convlab.methods.conv_im2col` shows the idea that makes convolution
+fast: turn it into one matrix product, which BLAS runs near the machine's
+peak.  It pays for that with the window matrix, ``C*R*S`` rows by one column
+per output position, ``R*S`` times larger than the input.  The two methods
+here keep the matrix product and bound the copy:
+
+- :func:`conv_blocked` builds the window matrix a block at a time (a few
+  images, or a band of output rows of one image), multiplies it, and writes
+  the product straight into its place in the output.  One buffer of at most
+  :data:`BLOCK_BYTES` is reused for every block.
+- :func:`conv_mec` copies less: each input row is expanded only along the
+  columns (``S`` shifted copies instead of ``R*S``).  The ``R`` rows a window
+  needs then sit next to each other in memory, so every output row is one
+  matrix product with a slice of that strip, without further copies.  This
+  is MEC, "memory-efficient convolution" (Cho and Brand, ICML 2017).
+
+Both take the canonical arguments of :mod:`convlab.methods` (``x`` padded,
+``(N, C, H, W)``; ``k`` ``(K, C, R, S)``; ``stride`` and ``dilation`` pairs)
+and return a new C-contiguous ``(N, K, Ho, Wo)`` array in ``x.dtype``.
+Integer inputs stay exact: NumPy's integer matrix product does not use BLAS
+and wraps around on overflow like every NumPy integer operation.  Each output
+element is a sum of the same products as in the other methods, so NaN and inf
+reach exactly the outputs whose windows hold them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .params import _output_shape
+from .windows import sliding_windows
+
+__all__ = ["BLOCK_BYTES", "conv_blocked", "conv_mec"]
+
+#: Largest temporary buffer, in bytes, that :func:`conv_blocked` and
+#: :func:`conv_mec` allocate besides the output (unless one output row alone
+#: needs more: a block is never smaller than one row of one image).  Blocks of
+#: a few megabytes stay in the processor's caches while they are multiplied;
+#: ``benchmarks/bench.py`` measures that larger blocks are not faster.
+BLOCK_BYTES = 16 * 2**20
+
+
+def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
+    """im2col one block at a time: the window matrix never exists whole.
+
+    The window matrix of one image is ``(C*R*S, Ho*Wo)``: one row per kernel
+    tap, one column per output position.  This builds it for a block of
+    whole images (or for a band of output rows of one image, when one image
+    is too large for a block), multiplies the ``(K, C*R*S)`` kernel matrix by
+    it in one ``np.matmul``, and writes the product directly into the
+    output, which is laid out ``(N, K, Ho, Wo)``.  No step copies the output.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+        Padded input.
+    k : numpy.ndarray, shape (K, C, R, S)
+        Kernels, in the dtype of ``x``.
+    stride, dilation : pair of int
+    block_bytes : int, optional
+        Size limit of the one buffer that holds a block of the window matrix.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, K, Ho, Wo)
+
+    Examples
+    --------
+    Blocks of any size give the same result as the whole window matrix:
+
+    >>> from convlab.methods import conv_im2col
+    >>> rng = np.random.default_rng(0)
+    >>> x, k = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2))
+    >>> whole = conv_im2col(x, k, (1, 1), (1, 1))
+    >>> tiny = conv_blocked(x, k, (1, 1), (1, 1), block_bytes=1)  # one output row per block
+    >>> tiny.shape, np.allclose(tiny, whole)
+    ((2, 4, 7, 7), True)
+    """
+    n_images, channels = x.shape[:2]
+    n_kernels, _, rows, cols = k.shape
+    windows = sliding_windows(x, (rows, cols), stride, dilation)  # (N, C, Ho, Wo, R, S), a view
+    ho, wo = windows.shape[2:4]
+    taps = channels * rows * cols
+    # Each image's window matrix as (C, R, S, Ho, Wo): still a view, nothing copied yet.
+    columns = windows.transpose(0, 1, 4, 5, 2, 3)
+    kernels = np.ascontiguousarray(k).reshape(n_kernels, taps)
+    try:
+        # A 1x1 kernel with stride 1 has windows that do not overlap: the
+        # input itself is the window matrix, and no block needs copying.
+        matrices = columns.reshape(n_images, taps, ho * wo, copy=False)
+    except ValueError:  # the usual case: a matrix of overlapping windows needs a copy
+        pass
+    else:
+        return np.matmul(kernels, matrices).reshape(n_images, n_kernels, ho, wo)
+    out = np.empty((n_images, n_kernels, ho, wo), dtype=x.dtype)
+
+    row_bytes = taps * wo * x.itemsize  # the window matrix of one output row
+    block_rows = max(1, min(ho, block_bytes // row_bytes))
+    block_images = max(1, min(n_images, block_bytes // (row_bytes * ho))) if block_rows == ho else 1
+    buffer = np.empty(block_images * taps * block_rows * wo, dtype=x.dtype)
+    for n0 in range(0, n_images, block_images):
+        n1 = min(n0 + block_images, n_images)
+        for i0 in range(0, ho, block_rows):
+            i1 = min(i0 + block_rows, ho)
+            m, positions = n1 - n0, (i1 - i0) * wo
+            # The front of the buffer, shaped for this block, so reshapes below stay views.
+            block = buffer[: m * taps * positions].reshape(m, channels, rows, cols, i1 - i0, wo)
+            np.copyto(block, columns[n0:n1, :, :, :, i0:i1])
+            target = out[n0:n1, :, i0:i1].reshape(m, n_kernels, positions, copy=False)
+            np.matmul(kernels, block.reshape(m, taps, positions), out=target)
+    return out
+
+
+def conv_mec(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
+    """MEC: expand the input along columns only, then one product per output row.
+
+    ``strip[n, h, c, s, j] = x[n, c, h, j*sw + s*dw]`` holds, for each input
+    row ``h``, the ``S`` column-shifted copies of that row that the windows
+    need: ``S`` times the input, instead of im2col's ``R*S`` times.  The
+    window of output row ``i`` is then input rows ``i*sh, i*sh + dh, ...``;
+    with ``dh = 1`` those are ``R`` neighbouring rows of the strip, one
+    contiguous ``(R*C*S, Wo)`` matrix, so output row ``i`` is the kernel
+    matrix (taps in ``(R, C, S)`` order) times a slice of the strip.  One
+    ``np.matmul`` over a strided view of the strip computes every output row
+    of a block, each product landing in its row of the output.
+
+    With row dilation ``dh > 1`` the rows a window needs are ``dh`` apart;
+    splitting the input rows into ``dh`` phases (rows ``p, p + dh, ...``)
+    makes them neighbours again, and output rows are handled phase by phase.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+        Padded input.
+    k : numpy.ndarray, shape (K, C, R, S)
+        Kernels, in the dtype of ``x``.
+    stride, dilation : pair of int
+    block_bytes : int, optional
+        Size limit of the strip buffer: a block is a few whole images or a
+        band of output rows of one image.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, K, Ho, Wo)
+
+    Examples
+    --------
+    >>> from convlab.methods import conv_im2col
+    >>> rng = np.random.default_rng(0)
+    >>> x, k = rng.standard_normal((2, 3, 11, 8)), rng.standard_normal((4, 3, 3, 2))
+    >>> mec = conv_mec(x, k, (2, 1), (2, 1))
+    >>> mec.shape, np.allclose(mec, conv_im2col(x, k, (2, 1), (2, 1)))
+    ((2, 4, 4, 7), True)
+    """
+    n_images, channels, height, width = x.shape
+    n_kernels, _, rows, cols = k.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    ho, wo = _output_shape((height, width), (rows, cols), stride, (0, 0), dilation)
+    # Taps in (R, C, S) order, the order of the rows of a strip slice.
+    kernels = np.ascontiguousarray(k.transpose(0, 2, 1, 3)).reshape(n_kernels, rows * channels * cols)
+    out = np.empty((n_images, n_kernels, ho, wo), dtype=x.dtype)
+
+    strip_row = channels * cols * wo  # elements of one input row, expanded
+
+    def span(band):  # input rows that a band of output rows reads
+        return (band - 1) * sh + (rows - 1) * dh + 1
+
+    band = max(1, min(ho, (block_bytes // (strip_row * x.itemsize) - span(1)) // sh + 1))
+    image_bytes = span(ho) * strip_row * x.itemsize
+    block_images = max(1, min(n_images, block_bytes // image_bytes)) if band == ho else 1
+    buffer = np.empty(block_images * span(band) * strip_row, dtype=x.dtype)
+    for n0 in range(0, n_images, block_images):
+        n1 = min(n0 + block_images, n_images)
+        for i0 in range(0, ho, band):
+            i1 = min(i0 + band, ho)
+            first, last = i0 * sh, (i1 - 1) * sh + (rows - 1) * dh  # input rows of this band
+            band_x, band_out = x[n0:n1, :, first : last + 1], out[n0:n1, :, i0:i1]
+            _mec_band(band_x, kernels, rows, cols, band_out, stride, dilation, buffer)
+    return out
+
+
+def _mec_band(x, kernels, rows, cols, out, stride, dilation, buffer):
+    """Fill ``out`` (n, K, ho, Wo) from exactly the input rows ``x`` (n, C, H, W) it needs."""
+    n_images, channels, height = x.shape[:3]
+    ho, wo = out.shape[2:]
+    (sh, sw), (dh, dw) = stride, dilation
+    # Output rows i, i + period, i + 2*period, ... read the same phase of input
+    # rows, and each reads q_step rows of that phase further on than the last.
+    period = dh // math.gcd(sh, dh)
+    q_step = sh // math.gcd(sh, dh)
+    strips, used = {}, 0
+    for i0 in range(min(period, ho)):
+        q0, phase = divmod(i0 * sh, dh)  # output row i0 starts at input row q0*dh + phase
+        if phase not in strips:
+            xp = x[:, :, phase::dh]
+            n, c, hp, _ = xp.shape
+            strip = buffer[used : used + n * hp * c * cols * wo].reshape(n, hp, c, cols, wo)
+            used += strip.size
+            sn, sc, sr, sq = xp.strides
+            # strip[n, h, c, s, j] = xp[n, c, h, j*sw + s*dw]
+            np.copyto(strip, as_strided(xp, (n, hp, c, cols, wo), (sn, sr, sc, dw * sq, sw * sq), writeable=False))
+            strips[phase] = strip
+        strip = strips[phase]
+        count = len(range(i0, ho, period))
+        # The view below must stay inside the strip: the last output row's last tap.
+        assert q0 + (count - 1) * q_step + rows <= strip.shape[1]
+        row_step = strip.strides[1]  # one input row of the strip: C*S*Wo elements
+        windows = as_strided(
+            strip[:, q0:],
+            (n_images, count, rows * channels * cols, wo),
+            (strip.strides[0], q_step * row_step, wo * strip.itemsize, strip.itemsize),
+            writeable=False,
+        )
+        np.matmul(kernels, windows, out=out[:, :, i0::period].transpose(0, 2, 1, 3))
