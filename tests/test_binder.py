@@ -1,0 +1,151 @@
+"""What Binder builds: repo2docker's plan for this repository, and the environment it describes.
+
+Binder builds the course with repo2docker. ``repo2docker --no-build`` shows
+which build pack it picks and the Dockerfile it would build, without a Docker
+engine. The second half proves ``environment.yml`` is complete: a fresh
+virtual environment gets *only* the packages it lists (under their PyPI
+names, the same mapping tests/test_packaging.py uses), then runs ``postBuild``
+(``pip install --no-deps .``), and every lesson and solution must run in it.
+The environment is built anew on every run, so nothing installed earlier can
+hide a missing package; building it takes about half a minute with a warm pip
+download cache.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_packaging import conda_pins
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(
+    str(path.relative_to(ROOT)) for folder in ("notebooks", "solutions") for path in (ROOT / folder).glob("*.ipynb")
+)
+
+
+def test_repo2docker_plans_the_conda_environment_and_postbuild():
+    result = subprocess.run([sys.executable, "-m", "repo2docker", "--no-build", "--debug", "."],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    dockerfile, log = result.stdout, result.stderr
+    assert "Building conda environment for python=3.11" in log, log
+    # The base environment is the one repo2docker keeps for Python 3.11 (its file
+    # name escaped: "-2e" is ".", "-2d" is "-") ...
+    assert "environment-2epy-2d3-2e11-2dlinux-2d64-2elock" in dockerfile, dockerfile
+    # ... then it is updated from our environment.yml ...
+    assert re.search(r"COPY .*src/environment\.yml", dockerfile), dockerfile
+    assert re.search(r'env update -p \$\{NB_PYTHON_PREFIX\} --file "environment\.yml"', dockerfile), dockerfile
+    # ... and postBuild runs last, after the environment exists.
+    assert "RUN ./postBuild" in dockerfile, dockerfile
+    assert dockerfile.index("RUN ./postBuild") > dockerfile.index('--file "environment.yml"')
+
+
+def _clean_env(scratch, prefix):
+    """Environment variables for a process that must see nothing but ``prefix``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP") and not k.startswith("JUPYTER")}
+    env.update(
+        PATH=f"{prefix / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        PYTHONNOUSERSITE="1",
+        # Jupyter's per-user folders could hold a kernel pointing at another Python.
+        JUPYTER_CONFIG_DIR=str(scratch / "jupyter-config"),
+        JUPYTER_DATA_DIR=str(scratch / "jupyter-data"),
+        JUPYTER_RUNTIME_DIR=str(scratch / "jupyter-runtime"),
+        IPYTHONDIR=str(scratch / "ipython"),
+        MPLCONFIGDIR=str(scratch / "matplotlib"),
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def binder_env(tmp_path_factory):
+    """A fresh venv holding only environment.yml's packages, then postBuild run in a copy of the course."""
+    pins, python = conda_pins()
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if here != python:
+        pytest.skip(f"environment.yml asks for Python {python}; this machine runs {here}")
+    scratch = tmp_path_factory.mktemp("binder")
+    prefix, course = scratch / "env", scratch / "course"
+    shutil.copytree(ROOT, course, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "*.egg-info", "build", "__pycache__", ".pytest_cache", ".hypothesis", "screenshots"))
+    env = _clean_env(scratch, prefix)
+
+    def run(*args, cwd=scratch, timeout=900):
+        result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        return result
+
+    run(sys.executable, "-m", "venv", prefix)
+    run(prefix / "bin" / "python", "-m", "pip", "install", "--quiet", *(f"{n}=={v}" for n, v in sorted(pins.items())))
+    run(course / "postBuild", cwd=course)  # its `pip` is the fresh environment's, first on PATH
+    return {"python": prefix / "bin" / "python", "prefix": prefix, "course": course, "run": run}
+
+
+PROBE = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    "import sys, convlab; print(sys.prefix); print(convlab.__file__)")])
+NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": sys.argv[1]}}).execute()
+print(nb.cells[0].outputs[0]["text"], end="")
+"""
+
+
+def test_binder_kernel_runs_in_the_fresh_environment(binder_env):
+    """The kernel the notebooks get is the fresh environment's, with convlab installed by postBuild."""
+    out = binder_env["run"](binder_env["python"], "-c", PROBE, binder_env["course"] / "notebooks").stdout
+    kernel_prefix, convlab_file = out.split()
+    prefix = binder_env["prefix"]
+    assert Path(kernel_prefix) == prefix
+    assert Path(convlab_file).is_relative_to(prefix / "lib"), f"convlab imported from {convlab_file}, not the environment"
+
+
+# Imported by the course only when present, never required (see DESIGN.md).
+OPTIONAL = {"torch"}
+
+
+def _imported_modules():
+    """Top-level names of every module the course's code and notebooks import."""
+    import ast
+
+    import nbformat
+
+    sources = [(str(p), p.read_text(encoding="utf-8")) for p in (ROOT / "convlab").rglob("*.py")]
+    for folder in ("notebooks", "solutions", "exercises"):
+        for path in (ROOT / folder).glob("*.ipynb"):
+            for cell in nbformat.read(path, as_version=4).cells:
+                if cell.cell_type == "code":
+                    # IPython magics and shell escapes are not Python.
+                    code = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+                    sources.append((f"{path}", code))
+    names = set()
+    for where, code in sources:
+        for node in ast.walk(ast.parse(code, where)):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return sorted(names - set(sys.stdlib_module_names) - OPTIONAL - {"convlab", "__future__"})
+
+
+def test_environment_yml_provides_every_import(binder_env):
+    """Every module the course imports, even inside try/except, imports in the fresh environment."""
+    modules = _imported_modules()
+    check = "import importlib, sys\nfor m in sys.argv[1:]:\n    try: importlib.import_module(m)\n    except ImportError: print(m)"
+    missing = binder_env["run"](binder_env["python"], "-c", check, *modules).stdout.split()
+    assert not missing, f"imported by the course but not provided by environment.yml: {missing}"
+    assert "numpy" in modules, f"the scan of the course's imports found only {modules}"
+
+
+RUN_NOTEBOOK = "import sys; from convlab.notebooks import execute; execute(sys.argv[1], timeout=600)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_notebook_runs_with_only_environment_yml(binder_env, path):
+    # Executed with the course's own runner, which honours raises-exception tags.
+    binder_env["run"](binder_env["python"], "-c", RUN_NOTEBOOK, binder_env["course"] / path, timeout=1800)
