@@ -12,7 +12,7 @@ __all__ = ["grace_hopper"]
 def grace_hopper(size=None, gray=True):
     """Grace Hopper's portrait from matplotlib's sample data, as floats in [0, 1].
 
-    The photograph (512 x 600 pixels, public domain, U.S. Navy) is installed
+    The photograph (600 rows by 512 columns, public domain, U.S. Navy) is installed
     with matplotlib, so it needs no download.
 
     Parameters
@@ -20,7 +20,7 @@ def grace_hopper(size=None, gray=True):
     size : int or (int, int) or None, optional
         ``(H, W)`` to resize to, with Pillow's Lanczos filter (deterministic:
         the same pixels on every machine with the same Pillow).  None keeps
-        512 x 600.
+        (600, 512).
     gray : bool, optional
         True (default) for one gray channel, ``0.299 R + 0.587 G + 0.114 B``
         (ITU-R BT.601 luma); False for the three colour channels.

@@ -94,11 +94,11 @@ def render_frame(steps, t, color=False, columns=80):
     step 2 of 2 · conv2d · stride (1, 1) · padding (0, 0) · dilation (1, 1)
     out[0, 1] = 1×1 + 2×1 + 4×1 + 5×1 = 12
     <BLANKLINE>
-    input      kernel   output
-     0 [1][2]   1  1     6 [12]
-     3 [4][5]   1  1
+    input          kernel     output
+      0 [ 1][ 2]     1   1      8 [12]
+      3 [ 4][ 5]     1   1
     <BLANKLINE>
-    [ ] under the window, and the output it gives
+    [ ] the window, and the output it gives
     """
     i, j = steps.position(t)
     ho, wo = steps.output_shape
@@ -137,10 +137,11 @@ def render_frame(steps, t, color=False, columns=80):
         f"step {t + 1} of {ho * wo} · {operation} · stride {steps.stride} · "
         f"padding {steps.padding} · dilation {steps.dilation}"
     )
-    lines = [head, steps.arithmetic(t, max_chars=max(40, columns - 1)), ""]
-    legend = "[ ] under the window, and the output it gives"
+    lines = _wrap(head.split(" · "), " · ", columns)
+    lines += [steps.arithmetic(t, max_chars=max(40, columns - 1)), ""]
+    legend = ["[ ] the window, and the output it gives"]
     if steps.is_padding.any():
-        legend += f"   {PAD} zero padding"
+        legend.append(f"{PAD} zero padding")
     # Lay the blocks out left to right, starting a new band when one does not fit.
     band, band_width = [], 0
     for block in blocks + [None]:
@@ -155,8 +156,19 @@ def render_frame(steps, t, color=False, columns=80):
         if block is not None:
             lines.append("")
             band, band_width = [block], block[1]
-    lines += ["", legend]
+    lines += [""] + _wrap(legend, "   ", columns)
     return "\n".join(lines)
+
+
+def _wrap(parts, sep, columns):
+    """Join ``parts`` with ``sep`` into lines of at most ``columns`` (a part is never split)."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + len(sep) + len(part) <= columns:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return lines
 
 
 def demo_steps(shape=(2, 4, 5), kernel=(2, 2), stride=1, padding=0, dilation=1):
@@ -168,8 +180,8 @@ def demo_steps(shape=(2, 4, 5), kernel=(2, 2), stride=1, padding=0, dilation=1):
     --------
     >>> steps = demo_steps(shape=(2, 4, 4), stride=2)
     >>> steps.out
-    array([[ 46,  54],
-           [ 78, 102]])
+    array([[24, 40],
+           [48, 24]])
     """
     shape = tuple(int(v) for v in shape)
     x = np.arange(int(np.prod(shape))).reshape(shape) % 10
