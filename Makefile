@@ -8,12 +8,13 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless asked explicitly.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv lab test notebooks clean
+.PHONY: help venv lab test notebooks figures clean
 
 help:
 	@echo "make lab    open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test   run every test: unit, property, doctests, notebooks"
 	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
+	@echo "make figures  redraw docs/sliding_window.gif, the README's animation"
 	@echo "make clean  remove .venv and caches"
 
 venv: $(STAMP)
@@ -35,6 +36,9 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m convlab notebooks notebooks/*.ipynb
+
+figures: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m convlab.viz.readme docs/sliding_window.gif
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

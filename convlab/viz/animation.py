@@ -70,6 +70,16 @@ _MIN_WIDTH = 6.4  # room for the sum
 _MAX_WIDTH = 12.0
 
 
+def _chars_that_fit(inches, fontsize):
+    """How many characters of a typical sum fit in ``inches`` of text at ``fontsize``."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    sample = "out[1, 1] = 4×1 + 0×0 + 3×(-1) + 0.25×0.111 + "
+    width, _, _ = TextToPath().get_text_width_height_descent(sample, FontProperties(size=fontsize), ismath=False)
+    return int(inches * 72 / (width / len(sample)) * 0.97)
+
+
 class ConvScene:
     """The figure of one convolution, redrawn for any step.
 
@@ -143,8 +153,7 @@ class ConvScene:
         self.arithmetic = fig.text(
             _LEFT / width, 1 - 0.36 / height, "", fontsize=10.5, va="center", ha="left", gid="arithmetic"
         )
-        # about 0.55 em per character of the sum
-        self.max_chars = int((width - _LEFT - _RIGHT) * 72 / (10.5 * 0.6))
+        self.max_chars = _chars_that_fit(width - _LEFT - _RIGHT, 10.5)
         operation = "true convolution, convolve2d" if steps.flip else "cross-correlation, conv2d"
         footer = (
             f"stride {steps.stride} · padding {steps.padding} · dilation {steps.dilation} · {operation}"
