@@ -259,7 +259,10 @@ def first_byte(a, base):
 def highlighted_elements(fig, itemsize):
     """Per strip, the byte offsets (as element positions) of the highlighted boxes."""
     strips = [ax for ax in fig.axes]
-    return [sorted(p.get_x() for p in ax.patches if p.get_gid() == "highlight") for ax in strips]
+    return [
+        sorted(int(p.get_gid().split()[1]) / itemsize for p in ax.patches if p.get_gid().startswith("highlight"))
+        for ax in strips
+    ]
 
 
 @pytest.mark.parametrize(
@@ -309,6 +312,22 @@ def test_memory_figure_shows_misaligned_and_out_of_bounds_reads():
     fig = viz.memory_figure((3, 3), (32, 16), 8, highlight=(2, 2), buffer_nbytes=96)
     (line,) = [t.get_text() for t in fig.texts if t.get_gid() == "arithmetic"]
     assert line.endswith("= 96 bytes → outside the 96-byte buffer")
+
+
+def test_memory_figure_far_outside_the_buffer_leaves_out_the_gaps():
+    # strides in bits instead of bytes: the windows of `small` read far into `big`
+    big = np.arange(1000, dtype=np.int64)
+    small = big[:16].reshape(4, 4)
+    bits = small.itemsize * 8
+    wrong = np.lib.stride_tricks.as_strided(small, shape=(3, 3, 2, 2), strides=(4 * bits, bits, 4 * bits, bits))
+    fig = viz.memory_figure(wrong.shape, wrong.strides, 8, highlight=(0, 1), buffer_nbytes=small.nbytes)
+    (boxes,) = highlighted_elements(fig, 8)
+    assert boxes == sorted(wrong[0, 1].ravel().tolist()) == [8, 16, 40, 48]  # big's values are positions
+    (ax,) = fig.axes
+    assert "…" in [t.get_text() for t in ax.texts]
+    assert sum(t.get_text() == "?" for t in ax.texts) == 3  # 16, 40, 48 lie outside small
+    lines = [t.get_text() for t in fig.texts if t.get_gid() == "arithmetic"]
+    assert [line.endswith("outside the 128-byte buffer") for line in lines] == [False, True, True, True]
 
 
 def test_memory_figure_rejects_bad_arguments():

@@ -174,19 +174,17 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
         raise ValueError(f"buffer_nbytes must be a positive int, got {buffer_nbytes!r}")
     indices = _expand(highlight, shape)
 
-    # Cells: the buffer, plus any cells past its end that an address reaches.
+    # Cells: the buffer, plus the cells outside it that an address reaches.
     reached = {label: addresses(shape, s, offset) for label, s in strips.items()}
-    lowest = min(int(a.min()) for a in reached.values()) if first.size else 0
-    highest = max(int(a.max()) for a in reached.values()) + itemsize if first.size else 0
-    start = min(0, lowest // itemsize)  # negative strides can reach before the buffer
     n_buffer = -(-buffer_nbytes // itemsize)
-    stop = max(n_buffer, -(-highest // itemsize))
-    n_cells = stop - start
+    slots = _slots(reached, indices, itemsize, n_buffer)
+    n_cells = len(slots)
     if n_cells > MAX_CELLS:
         raise ValueError(
-            f"the picture would need {n_cells} cells (one per element of the buffer and beyond); "
-            f"draw a smaller array (at most {MAX_CELLS} cells)"
+            f"the picture would need {n_cells} cells (one per element of the buffer and each element "
+            f"read outside it); draw a smaller array (at most {MAX_CELLS} cells)"
         )
+    where = {e: n for n, e in enumerate(slots) if e is not None}
 
     buffer_end = n_buffer * itemsize if values is None else buffer_nbytes
     sums = {
@@ -202,45 +200,48 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
     width = max(left * 2 + n_cells * cell, left + 0.2 + 0.08 * longest, 7.0)
     height = strip_h * len(strips) + 0.15
     fig = plt.figure(figsize=(width, height))
-    digits = max(len(str(int(v))) if values is None else len(format_value(v)) for v in
-                 (range(start, stop) if values is None else values)) if n_cells else 1
+    shown = [e for e in slots if e is not None]
+    digits = max(len(str(e)) if values is None else len(format_value(values[e])) for e in shown if 0 <= e < n_buffer)
     size = float(min(10, 0.8 * cell * 72 / (0.62 * max(digits, 1))))
-    byte_size = float(min(8, 0.9 * cell * 72 / (0.62 * len(str(stop * itemsize)))))
+    byte_size = float(min(8, 0.9 * cell * 72 / (0.62 * len(str(max(shown) * itemsize + itemsize)))))
     byte_every = 1 if byte_size >= 5.5 else 2
     byte_size = max(byte_size, 5.5)
 
     for n, (label, s) in enumerate(strips.items()):
         top = n * strip_h + 0.12
         ax = fig.add_axes((left / width, 1 - (top + 0.34 + cell) / height, n_cells * cell / width, cell / height))
-        ax.set_xlim(start, stop)
+        ax.set_xlim(0, n_cells)
         ax.set_ylim(1, 0)
         ax.set_axis_off()
         fig.text(left / width, 1 - (top + 0.15) / height, f"{label}   (shape {shape}, itemsize {itemsize})",
                  fontsize=10, va="center", ha="left", gid="label")
         addr = reached[label]
         footprint = set((addr.ravel() // itemsize).tolist()) if addr.size else set()
-        for e in range(start, stop):
+        for x, e in enumerate(slots):
+            if e is None:  # elements left out between two that are drawn
+                ax.text(x + 0.5, 0.5, "…", ha="center", va="center", fontsize=size, color=GREY)
+                continue
             inside = 0 <= e < n_buffer
             fill = REACHED_FILL if (e in footprint and inside) else ("white" if inside else OUTSIDE_FILL)
-            ax.add_patch(Rectangle((e, 0), 1, 1, facecolor=fill, edgecolor=GREY if inside else VERMILLION,
+            ax.add_patch(Rectangle((x, 0), 1, 1, facecolor=fill, edgecolor=GREY if inside else VERMILLION,
                                    lw=0.6, hatch=None if inside else "///", gid="cell"))
-            if inside:
-                text = str(e) if values is None else format_value(values[e])
-            else:
-                text = "?"
-            ax.text(e + 0.5, 0.5, text, ha="center", va="center", fontsize=size, zorder=4,
+            text = (str(e) if values is None else format_value(values[e])) if inside else "?"
+            ax.text(x + 0.5, 0.5, text, ha="center", va="center", fontsize=size, zorder=4,
                     color="black" if inside else VERMILLION)
-            if (e - start) % byte_every == 0:
-                ax.text(e, 1.12, str(e * itemsize), ha="center", va="top", fontsize=byte_size, color=GREY,
+            after_gap = x == 0 or slots[x - 1] is None
+            if after_gap or (e % byte_every == 0):
+                ax.text(x, 1.12, str(e * itemsize), ha="center", va="top", fontsize=byte_size, color=GREY,
                         clip_on=False)
-        ax.text(stop, 1.12, str(stop * itemsize), ha="center", va="top", fontsize=byte_size, color=GREY,
-                clip_on=False)
+            if x + 1 == n_cells or slots[x + 1] is None:  # where a run of cells ends
+                ax.text(x + 1, 1.12, str((e + 1) * itemsize), ha="center", va="top", fontsize=byte_size,
+                        color=GREY, clip_on=False)
         # The highlighted elements, at their exact bytes: a misaligned stride
         # ("bits" for bytes, items for bytes) shows as a box across two cells.
         for index in indices:
             a = int(addr[index])
-            ax.add_patch(Rectangle((a / itemsize, 0.04), 1, 0.92, facecolor=ORANGE, alpha=0.9,
-                                   edgecolor=BLUE, lw=1.6, zorder=3, gid="highlight"))
+            e, rest = divmod(a, itemsize)
+            ax.add_patch(Rectangle((where[e] + rest / itemsize, 0.04), 1, 0.92, facecolor=ORANGE, alpha=0.9,
+                                   edgecolor=BLUE, lw=1.6, zorder=3, gid=f"highlight {a}"))
         for k, line in enumerate(sums[label]):
             fig.text((left + 0.05) / width, 1 - (top + 0.34 + cell + 0.36 + 0.2 * k) / height, line,
                      fontsize=9, va="center", ha="left", family="monospace", gid="arithmetic")
@@ -249,6 +250,32 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
                      f"… and {len(indices) - MAX_LINES} more", fontsize=9, va="center", ha="left", color=GREY)
     plt.close(fig)
     return fig
+
+
+def _slots(reached, indices, itemsize, n_buffer):
+    """The elements a strip draws, in order, with None where a run of them is left out.
+
+    Every element of the buffer is drawn.  Outside it, when everything the
+    strides reach fits in :data:`MAX_CELLS`, every element up to the
+    farthest reached is drawn; otherwise only the highlighted ones (both
+    cells of a misaligned one), and the stretches between are shown as "…".
+    """
+    everything = [a for a in reached.values() if a.size]
+    low = min([0] + [int(a.min()) // itemsize for a in everything])
+    high = max([n_buffer] + [-(-(int(a.max()) + itemsize) // itemsize) for a in everything])
+    if high - low <= MAX_CELLS:
+        return list(range(low, high))
+    wanted = set(range(n_buffer))
+    for a in reached.values():
+        for index in indices:
+            e, rest = divmod(int(a[index]), itemsize)
+            wanted |= {e, e + 1} if rest else {e}
+    slots = []
+    for e in sorted(wanted):
+        if slots and e > slots[-1] + 1:
+            slots.append(None)
+        slots.append(e)
+    return slots
 
 
 def _arithmetic(name, index, strides, offset, itemsize, buffer_nbytes):
