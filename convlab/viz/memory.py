@@ -28,6 +28,8 @@ __all__ = ["memory_figure", "addresses"]
 
 #: Most cells a strip draws.
 MAX_CELLS = 64
+#: Longest strip drawn without leaving anything out.
+MAX_RUN = 32
 #: Most highlighted elements whose arithmetic is written out.
 MAX_LINES = 9
 
@@ -203,9 +205,10 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
     shown = [e for e in slots if e is not None]
     digits = max(len(str(e)) if values is None else len(format_value(values[e])) for e in shown if 0 <= e < n_buffer)
     size = float(min(10, 0.8 * cell * 72 / (0.62 * max(digits, 1))))
-    byte_size = float(min(8, 0.9 * cell * 72 / (0.62 * len(str(max(shown) * itemsize + itemsize)))))
-    byte_every = 1 if byte_size >= 5.5 else 2
-    byte_size = max(byte_size, 5.5)
+    # Byte offsets under the cell edges: every one, or every 2nd, 4th, ... so they never touch.
+    byte_size = 7.0
+    label_width = len(str((max(shown) + 1) * itemsize)) * 0.62 * byte_size / 72 + 0.06
+    byte_every = next(n for n in (1, 2, 4, 8, 16, 32, 64) if label_width <= n * cell)
 
     for n, (label, s) in enumerate(strips.items()):
         top = n * strip_h + 0.12
@@ -217,6 +220,7 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
                  fontsize=10, va="center", ha="left", gid="label")
         addr = reached[label]
         footprint = set((addr.ravel() // itemsize).tolist()) if addr.size else set()
+        last_label = -np.inf
         for x, e in enumerate(slots):
             if e is None:  # elements left out between two that are drawn
                 ax.text(x + 0.5, 0.5, "…", ha="center", va="center", fontsize=size, color=GREY)
@@ -228,13 +232,14 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
             text = (str(e) if values is None else format_value(values[e])) if inside else "?"
             ax.text(x + 0.5, 0.5, text, ha="center", va="center", fontsize=size, zorder=4,
                     color="black" if inside else VERMILLION)
-            after_gap = x == 0 or slots[x - 1] is None
-            if after_gap or (e % byte_every == 0):
-                ax.text(x, 1.12, str(e * itemsize), ha="center", va="top", fontsize=byte_size, color=GREY,
-                        clip_on=False)
-            if x + 1 == n_cells or slots[x + 1] is None:  # where a run of cells ends
-                ax.text(x + 1, 1.12, str((e + 1) * itemsize), ha="center", va="top", fontsize=byte_size,
-                        color=GREY, clip_on=False)
+            # a byte offset where a run of cells starts and ends, and every byte_every cells
+            run_start, run_end = x == 0 or slots[x - 1] is None, x + 1 == n_cells or slots[x + 1] is None
+            for at, byte, wanted in ((x, e * itemsize, run_start or e % byte_every == 0),
+                                     (x + 1, (e + 1) * itemsize, run_end)):
+                if wanted and (at - last_label) * cell >= label_width:
+                    ax.text(at, 1.12, str(byte), ha="center", va="top", fontsize=byte_size, color=GREY,
+                            clip_on=False)
+                    last_label = at
         # The highlighted elements, at their exact bytes: a misaligned stride
         # ("bits" for bytes, items for bytes) shows as a box across two cells.
         for index in indices:
@@ -256,14 +261,14 @@ def _slots(reached, indices, itemsize, n_buffer):
     """The elements a strip draws, in order, with None where a run of them is left out.
 
     Every element of the buffer is drawn.  Outside it, when everything the
-    strides reach fits in :data:`MAX_CELLS`, every element up to the
+    strides reach fits in :data:`MAX_RUN` cells, every element up to the
     farthest reached is drawn; otherwise only the highlighted ones (both
     cells of a misaligned one), and the stretches between are shown as "…".
     """
     everything = [a for a in reached.values() if a.size]
     low = min([0] + [int(a.min()) // itemsize for a in everything])
     high = max([n_buffer] + [-(-(int(a.max()) + itemsize) // itemsize) for a in everything])
-    if high - low <= MAX_CELLS:
+    if high - low <= max(MAX_RUN, n_buffer):
         return list(range(low, high))
     wanted = set(range(n_buffer))
     for a in reached.values():
