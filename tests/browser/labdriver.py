@@ -319,6 +319,20 @@ class NotebookPage:
         self.page.set_viewport_size(size)
         return out
 
+    def shoot(self, locator, name):
+        """Photograph one element whole (the window grows to fit it); return the file."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        size = self.page.viewport_size
+        needed = int(locator.bounding_box()["height"]) + 250  # room for JupyterLab's bars
+        if needed > size["height"]:
+            self.page.set_viewport_size({"width": size["width"], "height": needed})
+        locator.scroll_into_view_if_needed()
+        self.page.wait_for_timeout(300)
+        out = SCREENSHOTS / f"{name}.png"
+        locator.screenshot(path=str(out))
+        self.page.set_viewport_size(size)
+        return out
+
     def close(self):
         """Shut the notebook's kernel down and close the tab."""
         if self.kernel_id:

@@ -1,0 +1,248 @@
+"""What a learner does with the interactive parts, done in JupyterLab with mouse and keyboard.
+
+- The stride explorer (``convlab.widgets.stride_explorer``): a slider moved
+  with the keyboard and one dragged with the mouse change the readout, the
+  output-shape text (checked against :func:`convlab.output_shape`) and the
+  picture; its play button walks the window across the input.
+- The window animation (``convlab.viz.play``): pressing Play advances the frame.
+- An exercise: typing a correct solution into a stub cell and running it
+  and its check shows full marks, where the untouched stub showed none.
+
+The explorer and the animation are tested in every lesson that shows them;
+while no lesson does yet, in a small notebook that makes them the same way.
+"""
+
+import json
+import re
+
+import nbformat
+import pytest
+from labdriver import ROOT
+
+import convlab
+
+KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+SCRATCH_CELLS = {
+    "stride_explorer(": ["from convlab.widgets import stride_explorer\nstride_explorer()"],
+    "play(": ["import numpy as np\nfrom convlab.viz import play\nplay(np.arange(16).reshape(4, 4), np.ones((2, 2)))"],
+}
+
+
+def _lessons_using(call):
+    """Lessons (paths relative to the course) with a code cell that makes ``call``."""
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if any(c["cell_type"] == "code" and call in "".join(c["source"]) for c in cells):
+            found.append(str(path.relative_to(ROOT)))
+    return found or [f"scratch:{call}"]
+
+
+def _open(lab, open_notebook, target):
+    """Open a lesson, or write and open the scratch notebook for ``scratch:CALL``; then Run All."""
+    if target.startswith("scratch:"):
+        cells = [nbformat.v4.new_code_cell(src) for src in SCRATCH_CELLS[target.removeprefix("scratch:")]]
+        name = "scratch_" + re.sub(r"\W", "", target) + ".ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNEL}), lab.root / name)
+        target = name
+    nb = open_notebook(target)
+    nb.run_all()
+    return nb
+
+
+def _name(target):
+    return re.sub(r"\W+", "_", target.removesuffix(".ipynb")).strip("_")
+
+
+# -- the stride explorer -----------------------------------------------------------------------
+
+
+class Explorer:
+    """The first stride explorer on the page, read the way a learner reads it."""
+
+    def __init__(self, page):
+        self.page = page
+        label = page.locator(".widget-label", has_text="stride (rows)")
+        self.root = page.locator(".jp-OutputArea-output").filter(has=label).first
+        self.root.wait_for()
+        self.picture = self.root.locator(".widget-image img, img.widget-image").first
+        self.shape_text = self.root.locator(".widget-html").filter(has_text="output shape").first
+
+    def slider(self, label):
+        return self.root.locator(".widget-hslider").filter(
+            has=self.page.locator(".widget-label", has_text=re.compile(rf"^{re.escape(label)}$"))).first
+
+    def value(self, label):
+        return int(self.slider(label).locator(".widget-readout").inner_text())
+
+    def state(self):
+        """Everything a slider can change: readouts, the shape text, the picture."""
+        labels = ["stride (rows)", "stride (cols)", "kernel height", "kernel width", "padding", "dilation", "window"]
+        return {
+            "values": {label: self.value(label) for label in labels},
+            "text": self.shape_text.inner_text(),
+            "src": self.picture.get_attribute("src"),
+            "pixels": self.picture.screenshot(),
+        }
+
+    def check_shape_text(self):
+        """The text states the output shape convlab.output_shape computes for the sliders' values."""
+        text = self.shape_text.inner_text()
+        shown = re.search(r"output shape \((\d+), (\d+)\) from input \((\d+), (\d+)\)", text)
+        assert shown, f"no output shape in {text!r}"
+        ho, wo, h, w = map(int, shown.groups())
+        v = {label: self.value(label) for label in
+             ("stride (rows)", "stride (cols)", "kernel height", "kernel width", "padding", "dilation")}
+        expected = convlab.output_shape((h, w), (v["kernel height"], v["kernel width"]),
+                                        stride=(v["stride (rows)"], v["stride (cols)"]),
+                                        padding=v["padding"], dilation=v["dilation"])
+        assert (ho, wo) == expected, f"explorer says {(ho, wo)} for {v}, output_shape gives {expected}"
+
+    def wait_for_change(self, before, label, timeout=30):
+        """Wait until the slider ``label``, the text and the picture all differ from ``before``."""
+        from playwright.sync_api import expect
+
+        readout = self.slider(label).locator(".widget-readout")
+        expect(readout).not_to_have_text(str(before["values"][label]), timeout=timeout * 1000)
+        if label != "window":
+            expect(self.shape_text).not_to_have_text(before["text"], timeout=timeout * 1000)
+        expect(self.picture).not_to_have_attribute("src", before["src"], timeout=timeout * 1000)
+        self.page.wait_for_timeout(300)  # the new image decodes
+        after = self.state()
+        assert after["pixels"] != before["pixels"], f"moving {label!r} left the picture unchanged"
+        return after
+
+
+@pytest.mark.parametrize("target", _lessons_using("stride_explorer("))
+def test_stride_explorer_sliders_by_keyboard_and_mouse(lab, open_notebook, target):
+    nb = _open(lab, open_notebook, target)
+    page = nb.page
+    ex = Explorer(page)
+    ex.root.scroll_into_view_if_needed()
+    ex.check_shape_text()
+    nb.shoot(ex.root, f"explorer-{_name(target)}-0-start")
+
+    # Keyboard: focus the stride (rows) handle and press an arrow key, one step.
+    before = ex.state()
+    handle = ex.slider("stride (rows)").locator("[role=slider]")
+    at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+    handle.focus()
+    page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    after = ex.wait_for_change(before, "stride (rows)")
+    step = -1 if at_max else 1
+    assert after["values"]["stride (rows)"] == before["values"]["stride (rows)"] + step
+    ex.check_shape_text()
+    nb.shoot(ex.root, f"explorer-{_name(target)}-1-keyboard")
+
+    # Mouse: drag the stride (cols) handle to the far end of its track.
+    before = after
+    slider = ex.slider("stride (cols)")
+    handle, track = slider.locator("[role=slider]"), slider.locator(".noUi-base")
+    at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+    h, t = handle.bounding_box(), track.bounding_box()
+    y = h["y"] + h["height"] / 2
+    page.mouse.move(h["x"] + h["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(t["x"] if at_max else t["x"] + t["width"], y, steps=12)
+    page.mouse.up()
+    after = ex.wait_for_change(before, "stride (cols)")
+    moved = after["values"]["stride (cols)"] - before["values"]["stride (cols)"]
+    assert (moved < 0) if at_max else (moved > 0), f"dragging moved stride (cols) by {moved}"
+    ex.check_shape_text()
+    nb.shoot(ex.root, f"explorer-{_name(target)}-2-dragged")
+
+    # The play button walks the window over the input, one output cell after another.
+    before = after
+    ex.root.locator(".widget-play button").filter(has=page.locator("i.fa-play")).first.click()
+    after = ex.wait_for_change(before, "window")
+    assert after["values"]["window"] > before["values"]["window"]
+    ex.root.locator(".widget-play button").filter(has=page.locator("i.fa-pause")).first.click()
+    assert not nb.page_errors, nb.page_errors
+
+
+# -- the window animation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", _lessons_using("play("))
+def test_animation_play_advances_the_frame(lab, open_notebook, target):
+    from playwright.sync_api import expect
+
+    nb = _open(lab, open_notebook, target)
+    player = nb.page.locator(".jp-OutputArea-output").filter(has=nb.page.locator(".animation")).first
+    player.scroll_into_view_if_needed()
+    frame = player.locator("input.anim-slider")
+    image = player.locator(".animation img").first
+    first_src = image.get_attribute("src")
+    assert frame.input_value() == "0" and first_src.startswith("data:image/png")
+    nb.shoot(player, f"animation-{_name(target)}-0")
+
+    player.get_by_role("button", name="Play", exact=True).click()
+    expect(frame).not_to_have_value("0", timeout=15_000)
+    player.get_by_role("button", name="Pause", exact=True).click()
+    assert int(frame.input_value()) > 0
+    assert image.get_attribute("src") != first_src, "the frame number moved but the picture did not"
+    nb.shoot(player, f"animation-{_name(target)}-1")
+    assert not nb.page_errors, nb.page_errors
+
+
+# -- an exercise -------------------------------------------------------------------------------
+
+EXERCISE, TASK = "01_loops", "conv2d_loops"
+
+
+def _solution_code(task):
+    """The solution of ``task`` as a learner would type it: the solution cell without its markers."""
+    cells = nbformat.read(ROOT / "solutions" / f"{EXERCISE}.ipynb", as_version=4).cells
+    source = next(c.source for c in cells if c.cell_type == "code" and f"def {task}(" in c.source)
+    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line
+                     and "### END SOLUTION" not in line)
+
+
+def _type_code(page, code):
+    """Type ``code`` line by line; each new line's automatic indentation is replaced by the code's own."""
+    for number, line in enumerate(code.splitlines()):
+        if number:
+            page.keyboard.press("Enter")
+            page.keyboard.press("Shift+Home")  # select the editor's indentation, if any
+            page.keyboard.press("Delete")
+        page.keyboard.type(line)
+
+
+def _score(cell):
+    text = cell.locator(".jp-OutputArea-output").last.inner_text()
+    found = re.search(r"(\d+)/(\d+) points", text)
+    assert found, f"no score in the check's output: {text!r}"
+    return int(found[1]), int(found[2]), text
+
+
+def test_exercise_typed_solution_gets_full_marks(open_notebook):
+    path = ROOT / "exercises" / f"{EXERCISE}.ipynb"
+    if not path.exists() or not (ROOT / "solutions" / path.name).exists():
+        pytest.skip(f"exercises/{path.name} and its solutions notebook are not there yet")
+    cells = nbformat.read(path, as_version=4).cells
+    stub = next(i for i, c in enumerate(cells) if f"def {TASK}(" in c.source and "YOUR CODE HERE" in c.source)
+    check_cell = stub + 1
+    assert f'check("{TASK}"' in cells[check_cell].source
+
+    nb = open_notebook(f"exercises/{path.name}")
+    nb.run_all()
+    points, max_points, text = _score(nb.cells.nth(check_cell))
+    assert points == 0 and "not attempted" in text, text
+
+    code = _solution_code(TASK)
+    editor = nb.cells.nth(stub).locator(".cm-content")
+    editor.click()
+    nb.page.keyboard.press("Control+a")
+    _type_code(nb.page, code)
+    typed = editor.evaluate("el => [...el.querySelectorAll('.cm-line')].map(l => l.textContent).join('\\n')")
+    assert typed == code, f"the editor holds\n{typed}\nnot\n{code}"
+    nb.page.keyboard.press("Shift+Enter")  # run the solution; the check cell is selected next
+    nb.page.keyboard.press("Shift+Enter")  # run the check
+    nb.wait_until_idle()
+
+    check = nb.cells.nth(check_cell)
+    points, max_points, text = _score(check)
+    shot = nb.shoot(nb.cells.nth(stub), f"exercise-{EXERCISE}-{TASK}-typed")
+    nb.shoot(check, f"exercise-{EXERCISE}-{TASK}-checked")
+    assert points == max_points > 0 and "✗" not in text, f"{text}\n(see {shot})"
+    assert not nb.page_errors, nb.page_errors
