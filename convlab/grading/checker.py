@@ -34,10 +34,16 @@ import numpy as np
 from .results import CheckResult, SubCheck
 from .tasks import TASKS
 
-__all__ = ["check", "run_task", "DEFAULT_TIME_LIMIT"]
+__all__ = ["check", "run_task", "DEFAULT_TIME_LIMIT", "GENERIC_HINTS"]
 
 #: Seconds one sub-check may run.  The inputs are small: even loops finish in milliseconds.
 DEFAULT_TIME_LIMIT = 10.0
+
+#: Hints the checker gives for any task, besides the tasks' own mistakes.
+GENERIC_HINTS = (
+    "returned-none", "time-limit", "input-mutated", "outside-memory",
+    "axes-swapped", "off-by-one", "integer-truncation",
+)
 
 _MISSING = object()
 _LIBRARY_DIRS = tuple(

@@ -57,6 +57,7 @@ class NotebookGrade:
     tasks: list = field(default_factory=list)
     error: str | None = None
     cell_errors: list = field(default_factory=list)  # "cell 5: NameError: ...", one per cell that raised
+    executed: object = field(default=None, repr=False)  # the executed notebook, when asked to keep it
 
     @property
     def points(self):
@@ -67,7 +68,7 @@ class NotebookGrade:
         return sum(task.max_points for task in self.tasks)
 
     def to_dict(self):
-        data = asdict(self)
+        data = {key: value for key, value in asdict(self).items() if key != "executed"}
         data.update(points=self.points, max_points=self.max_points)
         return data
 
@@ -75,7 +76,7 @@ class NotebookGrade:
 # --- running one notebook -------------------------------------------------------------------------
 
 
-def grade_notebook(path, timeout=DEFAULT_CELL_TIMEOUT):
+def grade_notebook(path, timeout=DEFAULT_CELL_TIMEOUT, keep=False):
     """Execute one notebook in a fresh kernel and grade it.
 
     Parameters
@@ -84,6 +85,8 @@ def grade_notebook(path, timeout=DEFAULT_CELL_TIMEOUT):
         The submitted notebook.  It is read, never written.
     timeout : int, optional
         Seconds one cell may run before the kernel is interrupted.
+    keep : bool, optional
+        Keep the executed notebook in the result's ``executed`` (for tests).
 
     Returns
     -------
@@ -108,7 +111,9 @@ def grade_notebook(path, timeout=DEFAULT_CELL_TIMEOUT):
         )
     errors = cell_errors(executed)
     tasks = [_task_grade(n, records.get(n), _why_not_run(executed, n)) for n in names]
-    return NotebookGrade(str(path), exercise, True, tasks, cell_errors=list(errors.values()))
+    return NotebookGrade(
+        str(path), exercise, True, tasks, cell_errors=list(errors.values()), executed=executed if keep else None
+    )
 
 
 def cell_errors(nb):
@@ -292,7 +297,7 @@ def expand(paths):
     return found
 
 
-def grade(paths, timeout=DEFAULT_CELL_TIMEOUT, jobs=1, progress=None):
+def grade(paths, timeout=DEFAULT_CELL_TIMEOUT, jobs=1, progress=None, keep=False):
     """Grade several notebooks, ``jobs`` at a time; results in the order of ``paths``.
 
     Parameters
@@ -304,6 +309,8 @@ def grade(paths, timeout=DEFAULT_CELL_TIMEOUT, jobs=1, progress=None):
         Notebooks graded at once, each in its own kernel.
     progress : callable, optional
         ``progress(done, total)`` after each notebook.
+    keep : bool
+        Keep each executed notebook (see :func:`grade_notebook`).
 
     Returns
     -------
@@ -312,7 +319,7 @@ def grade(paths, timeout=DEFAULT_CELL_TIMEOUT, jobs=1, progress=None):
     paths = list(paths)
     results = [None] * len(paths)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_notebook, path, timeout): i for i, path in enumerate(paths)}
+        futures = {pool.submit(grade_notebook, path, timeout, keep): i for i, path in enumerate(paths)}
         done = 0
         for future in as_completed(futures):
             results[futures[future]] = future.result()
@@ -433,8 +440,13 @@ def main(args):
     print(json_report(grades) if args.json else text_report(grades))
     if args.csv:
         write_csv(grades, args.csv)
+    return exit_status(grades, args.strict)
+
+
+def exit_status(grades, strict=False):
+    """3 if a notebook could not be graded; else 1 if ``strict`` and a point was lost; else 0."""
     if any(not g.graded for g in grades):
         return EXIT_UNGRADABLE
-    if args.strict and any(g.points < g.max_points for g in grades):
+    if strict and any(g.points < g.max_points for g in grades):
         return EXIT_POINTS_LOST
     return EXIT_GRADED

@@ -32,7 +32,10 @@ import numpy as np
 
 import convlab
 
-__all__ = ["Case", "Mistake", "Task", "TASKS", "EXERCISES", "tasks_for", "DIFFICULTY_STARS"]
+__all__ = ["Case", "Mistake", "Task", "TASKS", "EXERCISES", "tasks_for", "DIFFICULTY_STARS", "REQUIREMENT_HINTS"]
+
+#: Hints of the requirements some cases verify besides the value (a view, a memory bound).
+REQUIREMENT_HINTS = ("copy-not-view", "writeable-view", "memory-bound")
 
 #: How each difficulty is shown in the notebooks (readable without colour).
 DIFFICULTY_STARS = {"easy": "★☆☆", "medium": "★★☆", "hard": "★★★"}
@@ -269,12 +272,12 @@ def _mistake(pair, answer):
 _SIZE_PROBLEMS = [  # (input_hw, kernel_hw, stride, padding), as the notebook states them
     ((6, 6), (3, 3), 1, 0),
     ((7, 7), (3, 3), 2, 0),
-    ((5, 6), (3, 3), 1, 1),
+    ((5, 6), (3, 3), 1, 2),
 ]
 _SIZE_LABELS = [
     "6×6 input, 3×3 kernel",
     "7×7 input, 3×3 kernel, stride 2",
-    "5×6 input, 3×3 kernel, padding 1",
+    "5×6 input, 3×3 kernel, padding 2",
 ]
 _SIZES_WHAT = "output_sizes should be a list of three (rows, cols) pairs, one per problem"
 

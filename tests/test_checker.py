@@ -1,0 +1,437 @@
+"""The in-notebook checker: scores, hints for known mistakes, errors, time limits, display."""
+
+import json
+
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import as_strided
+
+import convlab
+from convlab.grading import RECORD_MIME, TASKS, check
+from convlab.grading.checker import GENERIC_HINTS
+from convlab.grading.tasks import REQUIREMENT_HINTS
+
+
+# --- buggy answers, one per (task, mistake) -----------------------------------------------------
+
+
+def loops(x, k, dtype=None, stop=0):
+    """conv2d with loops; ``stop=-1`` stops one row and column early."""
+    (h, w), (r, s) = x.shape, k.shape
+    out = np.zeros((h - r + 1 + stop, w - s + 1 + stop), dtype=dtype or np.result_type(x, k))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(x[i:i + r, j:j + s] * k)
+    return out
+
+
+def windows_with(x, window, strides=None, shape=None, writeable=False):
+    r, s = window
+    h, w = x.shape
+    row, col = x.strides if strides is None else strides
+    shape = shape or (h - r + 1, w - s + 1, r, s)
+    return as_strided(x, shape=shape, strides=(row, col, row, col), writeable=writeable)
+
+
+def strided_windows(x, window, stride, dilation):
+    return convlab.sliding_windows(x, window, stride, dilation)
+
+
+def strided_from_shape(x, window, stride, dilation):
+    """Window strides computed as if x were C-contiguous: (W * itemsize, itemsize)."""
+    (r, s), (sh, sw), (dh, dw) = window, stride, dilation
+    row, col = x.shape[1] * x.itemsize, x.itemsize
+    shape = convlab.sliding_windows(x, window, stride, dilation).shape
+    return as_strided(x, shape, (sh * row, sw * col, dh * row, dw * col), writeable=False)
+
+
+def size(input_hw, kernel_hw, stride, padding, dilation, two=2, span=None, plus=1, ceil=False):
+    out = []
+    for n, r, s, p, d in zip(input_hw, kernel_hw, stride, padding, dilation):
+        covered = d * (r - 1) + 1 if span is None else span(r, d)
+        room = n + two * p - covered
+        out.append((-(-room // s) if ceil else room // s) + plus)
+    return tuple(out)
+
+
+def pad_with(x, rows, cols, lead=None):
+    lead_pad = [(0, 0)] * (x.ndim - 2) if lead is None else [(lead, lead)] * (x.ndim - 2)
+    return np.pad(x, lead_pad + [(rows, rows), (cols, cols)])
+
+
+def general(x, k, stride, padding, dilation):
+    return convlab.conv2d(x, k, stride, padding, dilation)
+
+
+def chunked(x, k, max_bytes, drop_last=False):
+    n, c, h, w = x.shape
+    kf, _, r, s = k.shape
+    ho, wo = h - r + 1, w - s + 1
+    step = max(1, max_bytes // (c * r * s * ho * wo * x.itemsize))
+    stop = n // step * step if drop_last else n
+    return np.concatenate([convlab.conv2d(x[i:min(i + step, stop)], k) for i in range(0, stop, step)])
+
+
+def central(f, x, eps, divide=2):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        grad[index] = (f(plus) - f(minus)) / (divide * eps)
+    return grad
+
+
+def forward(f, x, eps):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        plus = x.copy()
+        plus[index] += eps
+        grad[index] = (f(plus) - f(x)) / eps
+    return grad
+
+
+def central_in_place(f, x, eps):
+    """Perturbs x itself and "restores" it by adding and subtracting eps."""
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        x[index] += eps
+        up = f(x)
+        x[index] -= 2 * eps
+        down = f(x)
+        x[index] += eps
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def transpose_conv(y, k, stride, flip=False):
+    return convlab.conv_transpose2d(y, k[::-1, ::-1] if flip else k, stride)
+
+
+def no_return(x, k):
+    loops(x, k)
+
+
+def mutates(x, k):
+    x -= x.min()  # shifts x in place
+    return loops(x, k)
+
+
+MISTAKES = [
+    # task, hint id, a submission with that mistake
+    ("output_sizes", "off-by-one", [(3, 3), (2, 2), (6, 7)]),
+    ("output_sizes", "stride-ignored", [(4, 4), (5, 5), (7, 8)]),
+    ("output_sizes", "total-padding", [(4, 4), (3, 3), (5, 6)]),
+    ("top_left", "kernel-flipped", lambda x, k: np.sum(x[:k.shape[0], :k.shape[1]] * k[::-1, ::-1])),
+    ("conv2d_loops", "kernel-flipped", lambda x, k: loops(x, k[::-1, ::-1])),
+    ("conv2d_loops", "integer-truncation", lambda x, k: loops(x, k, dtype=x.dtype)),
+    ("conv2d_loops", "off-by-one", lambda x, k: loops(x, k, stop=-1)),
+    ("conv2d_loops", "axes-swapped", lambda x, k: loops(x, k).T),
+    ("conv2d_loops", "input-mutated", mutates),
+    ("conv2d_loops", "returned-none", no_return),
+    ("convolve2d_loops", "kernel-not-flipped", loops),
+    ("convolve2d_loops", "flipped-one-axis", lambda x, k: loops(x, k[::-1])),
+    ("conv2d_loops_channels", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("conv2d_loops_channels", "first-channel-only", lambda x, k: loops(x[0], k[0])),
+    ("count_multiplies", "input-positions", lambda hw, k: hw[0] * hw[1] * k[0] * k[1]),
+    ("count_multiplies", "off-by-one", lambda hw, k: (hw[0] - k[0]) * (hw[1] - k[1]) * k[0] * k[1]),
+    ("c_strides", "elements-not-bytes", lambda shape, itemsize: np.empty(shape, np.int8).strides),
+    ("c_strides", "bits-not-bytes", lambda shape, itemsize: tuple(8 * s for s in np.empty(shape, f"V{itemsize}").strides)),
+    ("c_strides", "fortran-order", lambda shape, itemsize: np.empty(shape, f"V{itemsize}", order="F").strides),
+    ("windows", "strides-from-shape", lambda x, window: windows_with(x, window, (x.shape[1] * x.itemsize, x.itemsize))),
+    ("windows", "copy-not-view", lambda x, window: np.array(windows_with(x, window))),
+    ("windows", "writeable-view", lambda x, window: windows_with(x, window, writeable=True)),
+    ("windows", "outside-memory", lambda x, window: windows_with(
+        x, window, shape=(x.shape[0] - window[0] + 2, x.shape[1] - window[1] + 1) + tuple(window))),
+    ("windows_strided", "stride-ignored", lambda x, window, stride, dilation: strided_windows(x, window, 1, dilation)),
+    ("windows_strided", "dilation-ignored", lambda x, window, stride, dilation: strided_windows(x, window, stride, 1)),
+    ("windows_strided", "stride-dilation-swapped", lambda x, window, stride, dilation: strided_windows(x, window, dilation, stride)),
+    ("windows_strided", "strides-from-shape", lambda x, window, stride, dilation: strided_from_shape(
+        x, window, stride, dilation)),
+    ("conv2d_tensordot", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("conv2d_einsum", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("output_size", "ceil-division", lambda *a: size(*a, ceil=True)),
+    ("output_size", "off-by-one", lambda *a: size(*a, plus=0)),
+    ("output_size", "total-padding", lambda *a: size(*a, two=1)),
+    ("output_size", "dilation-ignored", lambda *a: size(*a, span=lambda r, d: r)),
+    ("output_size", "dilation-span", lambda *a: size(*a, span=lambda r, d: d * r)),
+    ("pad", "total-padding", lambda x, p: pad_with(x, p[0] // 2, p[1] // 2)),
+    ("pad", "rows-cols-swapped", lambda x, p: pad_with(x, p[1], p[0])),
+    ("pad", "padded-every-axis", lambda x, p: pad_with(x, p[0], p[1], lead=p[0])),
+    ("conv2d_general", "stride-ignored", lambda x, k, s, p, d: general(x, k, 1, p, d)),
+    ("conv2d_general", "dilation-ignored", lambda x, k, s, p, d: general(x, k, s, p, 1)),
+    ("conv2d_general", "total-padding", lambda x, k, s, p, d: general(x, k, s, (p[0] // 2, p[1] // 2), d)),
+    ("conv2d_general", "kernel-flipped", lambda x, k, s, p, d: general(x, k[..., ::-1, ::-1], s, p, d)),
+    ("conv2d_general", "padding-ignored", lambda x, k, s, p, d: general(x, k, s, 0, d)),
+    ("conv2d_bank", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("conv2d_bank", "axes-swapped", lambda x, k: convlab.conv2d(x, k).transpose(1, 2, 0)),
+    ("conv2d_batch", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("conv2d_batch", "axes-swapped", lambda x, k: convlab.conv2d(x, k).transpose(1, 0, 2, 3)),
+    ("conv1x1", "weights-transposed", lambda x, w: np.einsum("cf,nchw->nfhw", w, x)),
+    ("im2col", "row-order", lambda x, window: convlab.sliding_windows(x, window).transpose(3, 4, 0, 1, 2).reshape(
+        x.shape[0] * window[0] * window[1], -1)),
+    ("conv2d_im2col", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("multiply_adds", "input-positions", lambda xs, ks, **kw: xs[0] * ks[0] * xs[2] * xs[3] * xs[1] * ks[2] * ks[3]),
+    ("multiply_adds", "channels-missing", lambda xs, ks, **kw: convlab.output_shape(
+        xs[2:], ks[2:], **kw)[0] * convlab.output_shape(xs[2:], ks[2:], **kw)[1] * xs[0] * ks[0] * ks[2] * ks[3]),
+    ("columns_nbytes", "bits-not-bytes", lambda xs, ks, item: 8 * xs[0] * xs[1] * ks[2] * ks[3]
+        * (xs[2] - ks[2] + 1) * (xs[3] - ks[3] + 1) * item),
+    ("columns_nbytes", "input-bytes", lambda xs, ks, item: int(np.prod(xs)) * item),
+    ("conv2d_chunked", "last-chunk-dropped", lambda x, k, m: chunked(x, k, m, drop_last=True)),
+    ("conv2d_chunked", "memory-bound", lambda x, k, m: convlab.conv2d(x, k, method="im2col")),
+    ("max_pool", "stride-ignored", lambda x, window, stride: convlab.max_pool2d(x, window, 1)),
+    ("max_pool", "stride-is-window", lambda x, window, stride: convlab.max_pool2d(x, window)),
+    ("avg_pool", "stride-ignored", lambda x, window, stride: convlab.avg_pool2d(x, window, 1)),
+    ("avg_pool", "integer-truncation", lambda x, window, stride: convlab.sliding_windows(x, window, stride).sum(
+        axis=(-2, -1)) // (window * window)),
+    ("numerical_gradient", "half-difference", lambda f, x, eps: central(f, x, eps, divide=1)),
+    ("numerical_gradient", "forward-difference", forward),
+    ("numerical_gradient", "input-mutated", central_in_place),
+    ("conv2d_grad_k", "kernel-flipped", lambda x, k, g: convlab.conv2d(x, g)[::-1, ::-1]),
+    ("conv2d_grad_x", "kernel-not-flipped", lambda x, k, g: convlab.conv2d(g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
+    ("conv_transpose", "stride-ignored", lambda y, k, stride: transpose_conv(y, k, 1)),
+    ("conv_transpose", "kernel-flipped", lambda y, k, stride: transpose_conv(y, k, stride, flip=True)),
+]
+
+
+@pytest.mark.parametrize("task, hint_id, answer", MISTAKES, ids=[f"{t}-{h}" for t, h, _ in MISTAKES])
+def test_each_mistake_gets_its_hint(task, hint_id, answer):
+    result = check(task, answer)
+    assert result.points < result.max_points
+    hints = [sub.hint_id for sub in result.subchecks]
+    assert hint_id in hints, str(result)
+    # the hint is shown, in words, with the sub-check that found it
+    assert "Hint: " in str(result) and "Hint:" in result._repr_html_()
+
+
+def test_every_hint_has_a_test():
+    covered = {(task, hint) for task, hint, _ in MISTAKES}
+    declared = {(name, mistake.id) for name, task in TASKS.items() for mistake in task.mistakes}
+    assert declared <= covered, f"mistakes without a test: {sorted(declared - covered)}"
+    generic = set(GENERIC_HINTS) | set(REQUIREMENT_HINTS)
+    tested = {hint for _, hint in covered} | {"time-limit"}  # time-limit: test_a_loop_that_never_ends
+    assert generic <= tested, f"hints without a test: {sorted(generic - tested)}"
+
+
+# --- scores and statuses -------------------------------------------------------------------------
+
+
+def right_conv(x, k):
+    return loops(x, k)
+
+
+def test_a_right_answer_scores_full_marks():
+    result = check("conv2d_loops", right_conv)
+    assert result.passed and result.status == "passed"
+    assert result.points == result.max_points == TASKS["conv2d_loops"].max_points
+    assert all(sub.status == "passed" for sub in result.subchecks)
+    assert str(result).splitlines()[0] == "conv2d_loops: 4/4 points"
+
+
+def test_partial_credit_counts_each_subcheck():
+    # right for square kernels only: the non-square sub-check fails, the others pass
+    def square_only(x, k):
+        return loops(x, k) if k.shape[0] == k.shape[1] else np.zeros((1, 1))
+
+    result = check("conv2d_loops", square_only)
+    assert [sub.status for sub in result.subchecks] == ["passed", "passed", "failed", "passed"]
+    assert (result.points, result.status) == (3, "failed")
+
+
+def test_a_stub_is_not_attempted_without_a_traceback():
+    def conv2d_loops(x, k):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    result = check("conv2d_loops", conv2d_loops)
+    assert result.status == "not attempted" and result.points == 0
+    assert {sub.status for sub in result.subchecks} == {"not attempted"}
+    text = str(result)
+    assert "not attempted" in text and "Traceback" not in text and "NotImplementedError()" in text
+
+
+def test_an_undefined_name_is_not_attempted():
+    namespace = {}
+    exec("from convlab.grading import check\nresult = check('output_sizes')", namespace)
+    result = namespace["result"]
+    assert result.status == "not attempted"
+    assert "output_sizes is not defined yet" in str(result)
+
+
+def test_the_answer_is_looked_up_in_the_callers_namespace():
+    namespace = {"output_sizes": [(4, 4), (3, 3), (7, 8)]}
+    exec("from convlab.grading import check\nresult = check('output_sizes')", namespace)
+    assert namespace["result"].passed
+
+
+def test_an_error_shows_the_learners_line_not_the_checkers():
+    def conv2d_loops(x, k):
+        out = np.zeros((2, 2))
+        out[5, 5] = 1  # the learner's bug
+        return out
+
+    result = check("conv2d_loops", conv2d_loops)
+    sub = result.subchecks[0]
+    assert sub.status == "error"
+    assert "IndexError" in sub.message
+    assert sub.where.startswith("line ") and "of conv2d_loops raised it: out[5, 5] = 1" in sub.where
+    text = str(result) + result._repr_html_()
+    assert "checker.py" not in text and "Traceback" not in text and "_call" not in text
+
+
+def test_an_error_inside_numpy_points_at_the_learners_call():
+    def conv2d_loops(x, k):
+        return np.tensordot(x, k, axes=5)
+
+    sub = check("conv2d_loops", conv2d_loops).subchecks[0]
+    assert sub.status == "error" and "return np.tensordot(x, k, axes=5)" in sub.where
+    assert "numpy" not in sub.where
+
+
+def test_not_a_function():
+    result = check("conv2d_loops", 42)
+    assert result.points == 0
+    assert "should be a function, but it is int 42" in result.subchecks[0].message
+
+
+def test_a_loop_that_never_ends_is_stopped():
+    def conv2d_loops(x, k):
+        i = 0
+        while i < 10:
+            pass  # i never changes
+        return x
+
+    result = check("conv2d_loops", conv2d_loops, time_limit=0.2)
+    first, *rest = result.subchecks
+    assert first.status == "error" and first.hint_id == "time-limit"
+    assert "stopped after 0.2 s" in first.message
+    assert first.where and ("while i < 10" in first.where or "pass" in first.where)
+    assert all("skipped" in sub.message for sub in rest)  # one stop, not one per sub-check
+
+
+def test_except_exception_does_not_swallow_the_time_limit():
+    def conv2d_loops(x, k):
+        while True:
+            try:
+                sum(range(1000))
+            except Exception:
+                pass
+
+    result = check("conv2d_loops", conv2d_loops, time_limit=0.2)
+    assert result.subchecks[0].hint_id == "time-limit"
+
+
+def test_the_time_limit_is_disarmed_afterwards():
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    check("conv2d_loops", right_conv, time_limit=0.2)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == before
+
+
+def test_unknown_task():
+    with pytest.raises(ValueError, match="no task named 'conv2d_loop'.*conv2d_loops"):
+        check("conv2d_loop", right_conv)
+
+
+def test_checks_are_deterministic():
+    wrong = lambda x, k: loops(x, k[::-1, ::-1])  # noqa: E731
+    assert check("conv2d_loops", wrong).record() == check("conv2d_loops", wrong).record()
+
+
+def test_inputs_are_fresh_for_each_call():
+    seen = []
+
+    def conv2d_loops(x, k):
+        seen.append(x)
+        return loops(x, k)
+
+    check("conv2d_loops", conv2d_loops)
+    check("conv2d_loops", conv2d_loops)
+    assert seen[0] is not seen[4] and np.array_equal(seen[0], seen[4])
+
+
+# --- what the learner sees ----------------------------------------------------------------------
+
+
+def test_small_values_side_by_side_large_ones_summarised():
+    result = check("conv2d_loops", lambda x, k: loops(x, k[::-1, ::-1]))
+    small = result.subchecks[0]  # 2×3 output
+    assert small.expected is not None and small.got is not None
+    assert "values differ; the largest error is" in small.summary
+    big = check("conv2d_batch", lambda x, k: convlab.conv2d(x, k) + 1e-3).subchecks[0]  # (2, 4, 4, 5)
+    assert big.expected is None and big.got is None
+    assert "at [" in big.summary and "(shape (2, 4, 4, 5), float64; yours float64)" in big.summary
+
+
+def test_text_is_readable_without_colour():
+    def conv2d_loops(x, k):
+        if k.shape == (2, 2):
+            raise NotImplementedError
+        if k.shape == (2, 3):
+            raise ZeroDivisionError("oops")
+        return loops(x, k) if x.dtype.kind == "f" else loops(x, k)[::-1]
+
+    text = str(check("conv2d_loops", conv2d_loops))
+    lines = text.splitlines()
+    assert lines[0] == "conv2d_loops: 1/4 points"
+    assert lines[1].startswith("  – 0/1  3×4 integers, 2×2 kernel: not attempted")
+    assert lines[2].startswith("  ✓ 1/1  6×7 floats")
+    assert any(line.startswith("  ! 0/1  5×8 floats") and "error: ZeroDivisionError: oops" in line for line in lines)
+    assert any(line.startswith("  ✗ 0/1  5×5 integer image") for line in lines)
+    assert "\x1b[" not in text  # no terminal colour codes
+
+
+def test_html_escapes_and_marks_status():
+    result = check("conv2d_loops", lambda x, k: loops(x, k[::-1, ::-1]))
+    html = result._repr_html_()
+    assert html.startswith('<div class="convlab-check"') and "✗" in html
+    assert "expected" in html and "<pre" in html
+    assert "x[i + r, j + s]" in html and "<script" not in html
+    result = check("conv2d_loops", lambda x, k: (_ for _ in ()).throw(ValueError("<b>bold</b>")))
+    assert "&lt;b&gt;bold&lt;/b&gt;" in result._repr_html_()
+
+
+def test_the_record_is_json_with_points_per_subcheck():
+    result = check("conv2d_loops", lambda x, k: loops(x, k, stop=-1))
+    bundle = result._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", RECORD_MIME}
+    record = json.loads(json.dumps(bundle[RECORD_MIME]))
+    assert record["task"] == "conv2d_loops" and record["exercise"] == "01_loops"
+    assert (record["points"], record["max_points"], record["status"]) == (0, 4, "failed")
+    assert [sub["hint_id"] for sub in record["subchecks"]] == ["off-by-one"] * 4
+    assert "expected" not in record["subchecks"][0]  # values stay in the notebook
+
+
+def test_repeated_hints_are_shown_once():
+    text = str(check("conv2d_loops", lambda x, k: loops(x, k[::-1, ::-1])))
+    side_by_side = [line for line in text.splitlines() if line.split()[:2] == ["expected", "got"]]
+    assert text.count("Hint: ") == 1 and len(side_by_side) == 1
+
+
+def test_every_task_has_cases_and_known_difficulty():
+    for name, task in TASKS.items():
+        assert task.name == name and task.cases and task.max_points > 0
+        assert task.difficulty in ("easy", "medium", "hard") and task.kind in ("function", "value")
+        labels = [case.label for case in task.cases]
+        assert len(set(labels)) == len(labels), f"{name}: sub-check labels must differ"
+
+
+def test_each_mistake_differs_from_the_right_answer_somewhere():
+    """A mistake that always equals the right answer could never be recognised."""
+    from convlab.grading.checker import _equal
+
+    for task in TASKS.values():
+        for mistake in task.mistakes:
+            differs = False
+            for case in task.cases:
+                if not case.compare_value:
+                    continue
+                try:
+                    wrong = mistake.answer(*case.inputs(), **case.kwargs)
+                except Exception:
+                    continue
+                if wrong is not None and not _equal(task.reference(*case.inputs(), **case.kwargs), wrong):
+                    differs = True
+            assert differs, f"{task.name}: mistake {mistake.id} never differs from the answer"
