@@ -80,6 +80,18 @@ def _chars_that_fit(inches, fontsize):
     return int(inches * 72 / (width / len(sample)) * 0.97)
 
 
+def _wrap_sum(text, max_chars):
+    """Break a long sum before a ``+`` so each line has at most ``max_chars`` characters."""
+    lines = [""]
+    for n, part in enumerate(text.split(" + ")):
+        piece = part if n == 0 else f" + {part}"
+        if n and len(lines[-1]) + len(piece) > max_chars:
+            lines.append(f"+ {part}")
+        else:
+            lines[-1] += piece
+    return "\n".join(lines)
+
+
 class ConvScene:
     """The figure of one convolution, redrawn for any step.
 
@@ -126,7 +138,12 @@ class ConvScene:
         extra = max(0.0, _MIN_WIDTH - width)
         width += extra
         column = c * (_TITLE + hp * cell) + (c - 1) * _ROW_GAP
-        height = _TOP + column + _BOTTOM
+        # The sum goes on one line, or on two when one is too short for every product.
+        self.max_chars = _chars_that_fit(width - _LEFT - _RIGHT, 10.5)
+        longest = max(len(steps.arithmetic(t, max_chars=10**6)) for t in range(len(steps)))
+        self.sum_lines = 1 if longest <= self.max_chars else 2
+        head = _TOP + 0.24 * (self.sum_lines - 1)
+        height = head + column + _BOTTOM
         self.fig = fig = plt.figure(figsize=(width, height))
 
         def axes(left, top, w, h):
@@ -139,7 +156,7 @@ class ConvScene:
         flipped = ", flipped" if steps.flip else ""
         self.input_axes, self.kernel_axes = [], []
         for ch in range(c):
-            top = _TOP + ch * (_TITLE + hp * cell + _ROW_GAP) + _TITLE
+            top = head + ch * (_TITLE + hp * cell + _ROW_GAP) + _TITLE
             label = f", channel {ch}" if multi else ""
             ax = axes(x0, top, wp * cell, hp * cell)
             self._draw_input(ax, ch, f"input{label}")
@@ -147,13 +164,13 @@ class ConvScene:
             ax = axes(x1, top, s * kcell, r * kcell)
             self._draw_kernel(ax, ch, f"kernel{label}{flipped}")
             self.kernel_axes.append(ax)
-        self.output_axes = axes(x2, _TOP + _TITLE, wo * cell, ho * cell)
+        self.output_axes = axes(x2, head + _TITLE, wo * cell, ho * cell)
         self._draw_output(self.output_axes)
 
         self.arithmetic = fig.text(
-            _LEFT / width, 1 - 0.36 / height, "", fontsize=10.5, va="center", ha="left", gid="arithmetic"
+            _LEFT / width, 1 - 0.2 / height, "", fontsize=10.5, va="top", ha="left", linespacing=1.45,
+            gid="arithmetic",
         )
-        self.max_chars = _chars_that_fit(width - _LEFT - _RIGHT, 10.5)
         operation = "true convolution, convolve2d" if steps.flip else "cross-correlation, conv2d"
         footer = (
             f"stride {steps.stride} · padding {steps.padding} · dilation {steps.dilation} · {operation}"
@@ -313,7 +330,8 @@ class ConvScene:
             self._out_image.set_data(shown)
             changed.append(self._out_image)
         self._current.set_xy((j, i))
-        self.arithmetic.set_text(st.arithmetic(t, self.max_chars))
+        text = st.arithmetic(t, self.max_chars * self.sum_lines - 3 * (self.sum_lines - 1))
+        self.arithmetic.set_text(_wrap_sum(text, self.max_chars))
         return changed + [self._current, self.arithmetic]
 
 
