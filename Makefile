@@ -8,12 +8,13 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless asked explicitly.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv lab test notebooks figures clean
+.PHONY: help venv lab test notebooks exercises figures clean
 
 help:
 	@echo "make lab    open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test   run every test: unit, property, doctests, notebooks"
 	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
+	@echo "make exercises  re-run the solutions, then regenerate exercises/ from solutions/"
 	@echo "make figures  redraw docs/sliding_window.gif, the README's animation"
 	@echo "make clean  remove .venv and caches"
 
@@ -36,6 +37,12 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m convlab notebooks notebooks/*.ipynb
+
+# solutions/ is the source of the exercises: its outputs are committed (nbval compares them),
+# and exercises/ is generated from it, never edited by hand.
+exercises: $(STAMP)
+	$(BIN)/python -m convlab notebooks solutions/*.ipynb
+	$(BIN)/python -m convlab exercises
 
 figures: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m convlab.viz.readme docs/sliding_window.gif
