@@ -14,6 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from matplotlib.animation import AbstractMovieWriter  # noqa: E402
 from PIL import Image  # noqa: E402
 from reference import scipy_conv2d  # noqa: E402
@@ -128,6 +130,44 @@ def test_every_frame_shows_the_window_and_value_of_its_position(name):
                 a, b = divmod(n, wo)
                 assert frame["shown"][f"out {a},{b}"] == (format_value(out[a, b]) if n <= t else "")
     plt.close("all")
+
+
+@st.composite
+def drawable_cases(draw):
+    c = draw(st.sampled_from([None, 1, 2, 3]))
+    r, s = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    h = draw(st.integers(max(1, dilation[0] * (r - 1) + 1 - 2 * padding[0]), 12))
+    w = draw(st.integers(max(1, dilation[1] * (s - 1) + 1 - 2 * padding[1]), 12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    lead = () if c is None else (c,)
+    x = rng.integers(-9, 10, lead + (h, w))
+    k = rng.integers(-3, 4, lead + (r, s))
+    return x, k, dict(stride=stride, padding=padding, dilation=dilation, flip=draw(st.booleans()))
+
+
+@given(drawable_cases())
+def test_steps_agree_with_index_arithmetic_and_scipy(case):
+    x, k, kw = case
+    steps = viz.conv_steps(x, k, **kw)
+    (sh, sw), (ph, pw), (dh, dw) = kw["stride"], kw["padding"], kw["dilation"]
+    np.testing.assert_array_equal(steps.out, reference_out(x, k, kw))
+    x3 = x if x.ndim == 3 else x[None]
+    xp = np.pad(x3, ((0, 0), (ph, ph), (pw, pw)))
+    kernel = (k if k.ndim == 3 else k[None])[:, ::-1, ::-1] if kw["flip"] else (k if k.ndim == 3 else k[None])
+    ho, wo = steps.output_shape
+    assert len(steps) == ho * wo
+    for t in range(ho * wo):
+        i, j = divmod(t, wo)
+        rows = [i * sh + r * dh for r in range(k.shape[-2])]
+        cols = [j * sw + s * dw for s in range(k.shape[-1])]
+        assert steps.cells(t) == {(a, b) for a in rows for b in cols}
+        window = xp[:, rows][:, :, cols]
+        np.testing.assert_array_equal(steps.window(t), window)
+        assert steps.value(t) == (window * kernel).sum()
+        assert steps.arithmetic(t, max_chars=10**6).endswith(f" = {steps.value(t)}")
 
 
 def test_arithmetic_is_the_sum_of_the_products_it_shows():
