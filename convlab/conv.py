@@ -200,6 +200,23 @@ def _convolve(x, k, stride, padding, dilation, method, flip):
 def choose_method(x_shape, k_shape, dtype):
     """Name of the method ``method="auto"`` uses for these canonical shapes.
 
+    The rule comes from measurement: ``benchmarks/choose.py`` times the
+    BLAS-based methods on a grid of shapes and records, for each, the fastest
+    method and how much slower this choice is (``benchmarks/results/choose.md``).
+
+    - A small problem, whose whole window matrix fits in a few hundred
+      kilobytes, goes to ``"im2col"``: it takes the fewest Python steps.
+    - A 1x1 kernel goes to ``"blocked"``, which multiplies the input itself,
+      without copying it.
+    - Few kernels (``K < 32``) go to ``"mec"``: there the product is cheap and
+      copying windows is most of the work, and MEC copies ``R`` times less.
+    - Many kernels go to ``"blocked"``: the product dominates, and one large
+      product per block keeps BLAS busiest.
+
+    ``"blocked"`` and ``"mec"`` bound their temporary memory to
+    :data:`convlab.fast.BLOCK_BYTES`, so ``"auto"`` never builds a window
+    matrix larger than that.
+
     Parameters
     ----------
     x_shape : tuple of int
@@ -216,10 +233,28 @@ def choose_method(x_shape, k_shape, dtype):
 
     Examples
     --------
-    >>> choose_method((1, 3, 32, 32), (8, 3, 3, 3), np.dtype(np.float64)) in METHODS
-    True
+    >>> choose_method((1, 2, 4, 4), (1, 2, 2, 2), np.dtype(np.float64))
+    'im2col'
+    >>> choose_method((1, 1, 512, 512), (1, 1, 11, 11), np.dtype(np.float32))
+    'mec'
+    >>> choose_method((8, 64, 58, 58), (64, 64, 3, 3), np.dtype(np.float32))
+    'blocked'
     """
-    return "im2col"
+    n_images, channels, height, width = x_shape
+    n_kernels, _, rows, cols = k_shape
+    window_bytes = n_images * channels * rows * cols * (height - rows + 1) * (width - cols + 1)
+    window_bytes *= np.dtype(dtype).itemsize  # at stride 1 and dilation 1: an upper bound
+    if window_bytes <= _SMALL_BYTES:
+        return "im2col"
+    if rows * cols == 1:
+        return "blocked"
+    if n_kernels < 32:
+        return "mec"
+    return "blocked"
+
+
+#: Window matrices up to this size are built whole (``choose_method``).
+_SMALL_BYTES = 256 * 2**10
 
 
 def _canonical(x, k):

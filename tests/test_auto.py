@@ -1,0 +1,194 @@
+"""The fast methods behind method="auto": every block boundary, and memory bounded by the budget.
+
+Results are compared exactly on integers (the sums are exact, so any block
+that is missed, doubled or shifted shows), against SciPy.  Memory is measured
+with tracemalloc, which sees every NumPy allocation.  No test here measures
+time: speed is the business of benchmarks/.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import convlab
+from convlab import fast
+from convlab.conv import choose_method
+from convlab.methods import conv_im2col
+from reference import scipy_conv2d
+
+FAST = {"blocked": fast.conv_blocked, "mec": fast.conv_mec}
+MB = 2**20
+# (stride, dilation) pairs covering stride/dilation ratios: equal, coprime, multiples
+STEPS = [((1, 1), (1, 1)), ((2, 1), (1, 2)), ((1, 3), (2, 1)), ((2, 2), (2, 2)), ((3, 1), (2, 3)), ((2, 3), (3, 1))]
+
+
+def reference(x, k, stride, dilation):
+    """SciPy's answer for canonical (N, C, H, W) and (K, C, R, S) inputs, exact on int64."""
+    return scipy_conv2d(x, k, stride, 0, dilation)
+
+
+def int_case(shape_x, shape_k, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(-9, 10, shape_x), rng.integers(-9, 10, shape_k)
+
+
+def blocked_sizes(x, k, stride, dilation):
+    """block_bytes giving every possible block: 1, 2, ... output rows, then 1, 2, ... images."""
+    n, c = x.shape[:2]
+    r, s = k.shape[2:]
+    ho, wo = convlab.output_shape(x.shape[2:], (r, s), stride, 0, dilation)
+    row_bytes = c * r * s * wo * x.itemsize
+    return [b * row_bytes for b in range(1, ho)] + [m * ho * row_bytes for m in range(1, n + 1)]
+
+
+def mec_sizes(x, k, stride, dilation):
+    """block_bytes giving every possible band of output rows, then every number of images."""
+    n, c = x.shape[:2]
+    r, s = k.shape[2:]
+    ho, wo = convlab.output_shape(x.shape[2:], (r, s), stride, 0, dilation)
+    strip_row = c * s * wo * x.itemsize
+
+    def span(band):
+        return (band - 1) * stride[0] + (r - 1) * dilation[0] + 1
+
+    return [span(b) * strip_row for b in range(1, ho)] + [m * span(ho) * strip_row for m in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("stride, dilation", STEPS)
+@pytest.mark.parametrize("method, sizes", [("blocked", blocked_sizes), ("mec", mec_sizes)])
+def test_every_block_size_gives_the_exact_result(method, sizes, stride, dilation):
+    x, k = int_case((3, 2, 17, 13), (4, 2, 3, 2))
+    expected = reference(x, k, stride, dilation)
+    block_sizes = sizes(x, k, stride, dilation)
+    assert len(block_sizes) >= 6  # several bands and several image blocks are exercised
+    for block_bytes in [1] + block_sizes + [b + 1 for b in block_sizes] + [10**9]:
+        out = FAST[method](x, k, stride, dilation, block_bytes=block_bytes)
+        assert out.dtype == x.dtype and out.flags.c_contiguous
+        np.testing.assert_array_equal(out, expected, err_msg=f"block_bytes={block_bytes}")
+
+
+@given(
+    shape=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 12), st.integers(1, 12)),
+    kernel=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dilation=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    block_bytes=st.integers(1, 4096),
+    method=st.sampled_from(sorted(FAST)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_random_blocks_exact(shape, kernel, stride, dilation, block_bytes, method, seed):
+    n, c, h, w = shape
+    kk, r, s = kernel
+    h = max(h, (r - 1) * dilation[0] + 1)  # the kernel must fit
+    w = max(w, (s - 1) * dilation[1] + 1)
+    x, k = int_case((n, c, h, w), (kk, c, r, s), seed)
+    out = FAST[method](x, k, stride, dilation, block_bytes=block_bytes)
+    np.testing.assert_array_equal(out, reference(x, k, stride, dilation))
+
+
+@pytest.mark.parametrize("method", sorted(FAST))
+@pytest.mark.parametrize("layout", ["F", "transposed", "sliced"])
+def test_non_contiguous_inputs(method, layout):
+    from strategies import in_layout
+
+    x, k = int_case((2, 3, 11, 9), (5, 3, 3, 3), seed=1)
+    x, k = in_layout(x, layout), in_layout(k, layout)
+    for block_bytes in (1, 700, 10**9):
+        out = FAST[method](x, k, (2, 1), (1, 2), block_bytes=block_bytes)
+        np.testing.assert_array_equal(out, reference(x, k, (2, 1), (1, 2)))
+
+
+def test_one_by_one_kernel_multiplies_the_input_without_copying_it():
+    x, k = int_case((2, 5, 6, 7), (3, 5, 1, 1))
+    out, peak = peak_bytes(fast.conv_blocked, x, k, (1, 1), (1, 1))
+    np.testing.assert_array_equal(out, reference(x, k, (1, 1), (1, 1)))
+    assert not np.shares_memory(out, x)
+    assert peak <= out.nbytes + k.nbytes + 4096  # the output and the kernel matrix, nothing else
+
+
+def peak_bytes(func, *args, **kwargs):
+    """(result, largest allocation beyond what existed before) of one call."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        out = func(*args, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    return out, peak
+
+
+@pytest.mark.parametrize("method", sorted(FAST))
+def test_temporary_memory_stays_within_the_block(method):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 16, 40, 40))
+    k = rng.standard_normal((8, 16, 3, 3))
+    block = 256 * 2**10
+    out, peak = peak_bytes(FAST[method], x, k, (1, 1), (1, 1), block_bytes=block)
+    np.testing.assert_allclose(out, conv_im2col(x, k, (1, 1), (1, 1)), rtol=1e-12, atol=1e-12)
+    assert peak <= out.nbytes + block + k.nbytes + 64 * 2**10
+    # The whole window matrix is 16*9*38*38*3 floats, 4.8 MB: the measurement would see it.
+    _, whole = peak_bytes(conv_im2col, x, k, (1, 1), (1, 1))
+    assert whole > out.nbytes + 4 * MB
+
+
+# Problems whose whole window matrix is far larger than the budget (max(64 MB, 2x output)).
+BIG = [
+    ("grayscale, 11x11 kernel", (1024, 1024), (11, 11), 0, "float64"),  # window matrix 995 MB
+    ("many channels, few kernels", (1, 256, 64, 64), (8, 256, 3, 3), 1, "float64"),  # 75 MB
+    ("batch, padding", (16, 32, 40, 40), (16, 32, 5, 5), 2, "float32"),  # 82 MB
+]
+
+
+@pytest.mark.parametrize("name, x_shape, k_shape, padding, dtype", BIG, ids=[b[0] for b in BIG])
+def test_auto_peak_memory_within_budget(name, x_shape, k_shape, padding, dtype):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    k = rng.standard_normal(k_shape).astype(dtype)
+    out, peak = peak_bytes(convlab.conv2d, x, k, padding=padding)
+    budget = max(64 * MB, 2 * out.nbytes)
+    assert peak <= budget, f"auto used {peak / MB:.1f} MB, budget {budget / MB:.1f} MB"
+    # spot-check the values: one output row against SciPy
+    row = out.shape[-2] // 2
+    x_pad = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(padding, padding)] * 2)
+    r = k.shape[-2]
+    expected = scipy_conv2d(x_pad[..., row : row + r, :].astype(np.float64), k.astype(np.float64))
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(out[..., row : row + 1, :], expected, rtol=tol, atol=tol * k.shape[-1] * r)
+
+
+def test_float32_stays_float32_inside():
+    """No float64 temporaries: float32's peak is half of float64's for the same problem."""
+    rng = np.random.default_rng(4)
+    x64, k64 = rng.standard_normal((2, 8, 64, 64)), rng.standard_normal((8, 8, 5, 5))
+    for method in ("auto", "blocked", "mec"):
+        out64, peak64 = peak_bytes(convlab.conv2d, x64, k64, padding=2, method=method)
+        out32, peak32 = peak_bytes(convlab.conv2d, x64.astype(np.float32), k64.astype(np.float32),
+                                   padding=2, method=method)
+        assert out32.dtype == np.float32
+        assert peak32 <= 0.5 * peak64 + 4096, method
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "complex128", "float16"])
+def test_choose_method_names_a_bounded_method(dtype):
+    dtype = np.dtype(dtype)
+    shapes = [
+        ((1, 2, 4, 4), (1, 2, 2, 2)),
+        ((1, 1, 512, 512), (1, 1, 3, 3)),
+        ((1, 1, 512, 512), (1, 1, 11, 11)),
+        ((1, 3, 1024, 1024), (16, 3, 3, 3)),
+        ((8, 64, 58, 58), (64, 64, 3, 3)),
+        ((32, 3, 230, 230), (64, 3, 7, 7)),
+        ((4, 64, 56, 56), (128, 64, 1, 1)),
+    ]
+    for x_shape, k_shape in shapes:
+        method = choose_method(x_shape, k_shape, dtype)
+        assert method in convlab.METHODS
+        n, c, h, w = x_shape
+        window_matrix = n * c * k_shape[2] * k_shape[3] * h * w * dtype.itemsize
+        # a method that builds the whole window matrix only when it is small
+        assert method in ("blocked", "mec") or window_matrix <= 1 * MB, (x_shape, k_shape, method)
