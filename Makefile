@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless asked explicitly.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv lab test notebooks exercises figures clean
+.PHONY: help venv lab test notebooks exercises figures bench clean
 
 help:
 	@echo "make lab    open the course in JupyterLab (creates .venv on first use)"
@@ -16,6 +16,8 @@ help:
 	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
 	@echo "make exercises  re-run the solutions, then regenerate exercises/ from solutions/"
 	@echo "make figures  redraw docs/sliding_window.gif, the README's animation"
+	@echo "make bench  time every conv2d method against SciPy, PyTorch and the GEMM limit"
+	@echo "            (a few minutes; BENCH_ARGS=--quick for under two)"
 	@echo "make clean  remove .venv and caches"
 
 venv: $(STAMP)
@@ -46,6 +48,11 @@ exercises: $(STAMP)
 
 figures: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m convlab.viz.readme docs/sliding_window.gif
+
+# Not part of `make test`: timings need a quiet machine; results go to benchmarks/results/.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--quick --cases 'cnn layer'"
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
