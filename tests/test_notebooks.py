@@ -1,0 +1,92 @@
+"""Committed lesson notebooks are complete, reproducible and well formed.
+
+nbval (run by `make test` over notebooks/) proves each notebook still produces its stored
+outputs; these tests catch what nbval cannot: a cell committed without running, outputs
+stored where they must not be, widget state, files not written by `make notebooks`, broken
+links, and lessons missing their required sections.
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from convlab import notebooks as nbtools
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+STORED = LESSONS + sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def ids(paths):
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+@pytest.mark.parametrize("path", STORED, ids=ids(STORED))
+def test_every_code_cell_ran_once_in_order(path):
+    nb = nbformat.read(path, as_version=4)
+    counts = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        assert cell.execution_count is not None, f"cell {index} was committed without being run"
+        counts.append(cell.execution_count)
+    assert counts == list(range(1, len(counts) + 1)), "cells were not run top to bottom in one kernel"
+
+
+@pytest.mark.parametrize("path", STORED, ids=ids(STORED))
+def test_no_errors_widget_state_or_stored_animations(path):
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata, "widget state is stored in the notebook metadata"
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        if nbtools.STRIP_TAG in tags:
+            assert not cell.outputs, f"cell {index} is tagged {nbtools.STRIP_TAG} but has stored output"
+            assert "nbval-ignore-output" in tags, f"cell {index}: {nbtools.STRIP_TAG} needs nbval-ignore-output too"
+        for output in cell.outputs:
+            if "raises-exception" not in tags:
+                assert output.output_type != "error", f"cell {index} stored an error: {output.get('ename')}"
+            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {}), (
+                f"cell {index} stores a widget view; tag it {nbtools.STRIP_TAG}"
+            )
+            text = output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
+            assert not re.search(r"at 0x[0-9a-f]{6,}", text), f"cell {index} output shows a memory address"
+
+
+@pytest.mark.parametrize("path", STORED, ids=ids(STORED))
+def test_file_is_written_reproducibly(path):
+    """The file is exactly what `make notebooks` writes: normalised, sorted JSON."""
+    text = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(text, as_version=4)
+    nbformat.validate(nb)
+    assert nbformat.writes(nbtools.normalise(nb)) + "\n" == text, "run `make notebooks` to rewrite it"
+
+
+@pytest.mark.parametrize("path", STORED, ids=ids(STORED))
+def test_relative_links_resolve(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", cell.source):
+            if re.match(r"[a-z]+:", target):
+                continue  # an external address
+            assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+REQUIRED = ["What you'll do", "What you'll learn", "What you'll need", "Key points",
+            "Check your understanding", "<details>", "## Next"]
+
+
+@pytest.mark.parametrize("path", [p for p in LESSONS if not p.name.startswith("00")],
+                         ids=ids([p for p in LESSONS if not p.name.startswith("00")]))
+def test_lesson_structure(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    missing = [item for item in REQUIRED if item not in text]
+    assert not missing, f"{path.name} lacks {missing} (see CONTRIBUTING.md, 'How a lesson is built')"
+    assert nb.cells[0].source.startswith(f"# {path.name[:2]} · "), "a lesson opens with '# NN · Title'"
+    assert f"../exercises/{path.name}" in text, "a lesson links to its exercise notebook"
