@@ -129,7 +129,7 @@ class ConvScene:
         # everywhere.  An image keeps that for input and output (the output
         # is smaller by the stride) but its kernel is drawn with numbers.
         cell = (0.42 if c < 3 else 0.36) if numbers else 0.16
-        kcell = cell if numbers else 0.36
+        kcell = cell if numbers else 0.46
         cell = min(cell, (_MAX_WIDTH - _LEFT - 2 * _GAP - _RIGHT - s * kcell) / (wp + wo))
         if numbers:
             kcell = cell
@@ -288,7 +288,8 @@ class ConvScene:
                 )
         else:
             lo, hi = float(out.min()), float(out.max())
-            cmap = matplotlib.colormaps["viridis"].with_extremes(bad="white")
+            # gray, like the input: no colour of the map can be mistaken for the highlights
+            cmap = matplotlib.colormaps["gray"].with_extremes(bad="white")
             self._out_image = ax.imshow(
                 np.full(out.shape, np.nan), cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1,
                 extent=(0, wo, ho, 0), interpolation="nearest",
@@ -432,9 +433,10 @@ def play(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=36, fps=1
 def to_html(anim, fps=1.5, dpi=64):
     """An animation as HTML with a player, like ``anim.to_jshtml()`` but smaller.
 
-    The frames are embedded as PNG images with a 64-colour palette, about a
-    quarter of the size of full-colour PNGs: the pictures have flat colours,
-    so nothing visible is lost.
+    The frames are embedded as PNG images with a palette: 64 colours for
+    grids of numbers, about a quarter of the size of full-colour PNGs and
+    the same to the eye, since the pictures have flat colours; 256 for
+    images, whose grey levels need them.
 
     Parameters
     ----------
@@ -450,18 +452,25 @@ def to_html(anim, fps=1.5, dpi=64):
     """
     with TemporaryDirectory() as tmp:
         path = Path(tmp, "animation.html")
-        anim.save(path, writer=_PaletteHTMLWriter(fps=fps, embed_frames=True, default_mode="loop"), dpi=dpi)
+        scene = getattr(anim, "scene", None)
+        colors = 64 if scene is not None and scene.numbers else 256
+        writer = _PaletteHTMLWriter(colors, fps=fps, embed_frames=True, default_mode="loop")
+        anim.save(path, writer=writer, dpi=dpi)
         return path.read_text()
 
 
 class _PaletteHTMLWriter(HTMLWriter):
-    """matplotlib's HTMLWriter, embedding each frame as a 64-colour PNG."""
+    """matplotlib's HTMLWriter, embedding each frame as a PNG with a palette of ``colors``."""
+
+    def __init__(self, colors, **kwargs):
+        super().__init__(**kwargs)
+        self.colors = colors
 
     def grab_frame(self, **savefig_kwargs):
         full = BytesIO()
         self.fig.savefig(full, format="png", dpi=self.dpi, **savefig_kwargs)
         with Image.open(full) as image:
-            small = image.convert("RGB").quantize(colors=64, dither=Image.Dither.NONE)
+            small = image.convert("RGB").quantize(colors=self.colors, dither=Image.Dither.NONE)
         out = BytesIO()
         small.save(out, format="png")
         # HTMLWriter.finish writes these base64 strings into its player.
