@@ -39,6 +39,11 @@ KERNELS = {
              "np.tile(np.linspace(1, -1, {S}), ({R}, 1))"),
 }
 
+# The picture is shown at 90 CSS pixels per inch of figure, drawn with 1.5 times as many
+# pixels so it stays sharp on high-density screens.
+PIXELS_PER_INCH = 90
+SHARPNESS = 1.5
+
 _MAX_PADDING = 3
 _MAX_DILATION = 4
 
@@ -116,12 +121,14 @@ class StrideExplorer:
             ),
             "flip": widgets.ToggleButtons(
                 options=[("cross-correlation: conv2d", False), ("true convolution: convolve2d", True)],
-                value=False, style={"button_width": "15em"},
+                value=False, style={"button_width": "18em"},
             ),
             "position": widgets.IntSlider(0, 0, 0, description="window", **slider),
         }
         self._max_kernel = 5 if small else 9
-        self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # Shown at its own size (a flex column would stretch it to the full width and blur it),
+        # never wider than the notebook.
+        self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start"))
         self.formula_box = widgets.HTML()
         self.code_box = widgets.HTML()
         play = widgets.Play(interval=700, min=0, max=0, step=1, description="play the window")
@@ -234,7 +241,9 @@ class StrideExplorer:
             self.formula = self._formula()
             self.code_box.value = f"<pre style='line-height:1.35'>{self.code}</pre>"
             self.formula_box.value = self.formula
-            self.picture.value = self.png()
+            figure = self.figure()
+            self.picture.value = _png(figure, PIXELS_PER_INCH * SHARPNESS)
+            self.picture.layout.width = f"{round(figure.get_figwidth() * PIXELS_PER_INCH)}px"
         finally:
             self._busy = False
 
@@ -289,11 +298,15 @@ class StrideExplorer:
         plt.close(scene.fig)
         return scene.fig
 
-    def png(self, dpi=72):
+    def png(self, dpi=PIXELS_PER_INCH * SHARPNESS):
         """:meth:`figure` as PNG bytes."""
-        buffer = BytesIO()
-        self.figure().savefig(buffer, format="png", dpi=dpi)
-        return buffer.getvalue()
+        return _png(self.figure(), dpi)
+
+
+def _png(figure, dpi):
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def stride_explorer(image=None):

@@ -149,7 +149,7 @@ class ConvScene:
         def axes(left, top, w, h):
             return fig.add_axes((left / width, 1 - (top + h) / height, w / width, h / height))
 
-        x0 = _LEFT + extra / 2
+        x0 = _LEFT  # spare width goes right, so the input never moves when the output shrinks
         x1 = x0 + wp * cell + _GAP
         x2 = x1 + s * kcell + _GAP
         multi = steps.channels_given
