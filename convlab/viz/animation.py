@@ -404,7 +404,7 @@ def animate_conv(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=N
     return anim
 
 
-def play(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=36, fps=1.5, dpi=72):
+def play(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=36, fps=1.5, dpi=None):
     """The window animation as a player for a notebook (HTML with play/step buttons).
 
     Parameters
@@ -414,8 +414,10 @@ def play(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=36, fps=1
         notebook stays small (each frame is a PNG inside the HTML).
     fps : float, optional
         Frames per second.
-    dpi : int, optional
-        Resolution of the frames.
+    dpi : float, optional
+        Resolution of the frames.  Default: 96 (the size of a notebook's
+        own figures), less for a figure that would be more than about 880
+        pixels wide or 800 high.
 
     Returns
     -------
@@ -426,6 +428,9 @@ def play(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=36, fps=1
     from IPython.display import HTML
 
     anim = animate_conv(x, k, stride, padding, dilation, flip, max_frames=max_frames)
+    if dpi is None:
+        width, height = anim.scene.fig.get_size_inches()
+        dpi = min(96, 880 / width, 800 / height)
     html = to_html(anim, fps=fps, dpi=dpi)
     return HTML(html)
 
