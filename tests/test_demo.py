@@ -108,6 +108,10 @@ def test_bad_arguments_exit_with_a_message():
     assert result.returncode == 2 and "kernel too large" in result.stderr and "Traceback" not in result.stderr
     result = run_demo("--stride", "0", "1")
     assert result.returncode == 2 and "stride must be >= 1" in result.stderr
+    result = run_demo("--shape", "2", "-4", "5")
+    assert result.returncode == 2 and "--shape sizes must be >= 1, got 2 -4 5" in result.stderr
+    result = run_demo("--shape", "5", "4", "4")
+    assert result.returncode == 2 and "at most 4" in result.stderr
     result = run_demo("--delay", "-1")
     assert result.returncode == 2 and "--delay" in result.stderr
 

@@ -267,6 +267,10 @@ def main(args):
     if args.delay < 0:
         print(f"error: --delay must be >= 0, got {args.delay}", file=sys.stderr)
         return 2
+    for option, sizes in (("--shape", args.shape), ("--kernel", args.kernel)):
+        if min(sizes) < 1:
+            print(f"error: {option} sizes must be >= 1, got {' '.join(map(str, sizes))}", file=sys.stderr)
+            return 2
     try:
         steps = demo_steps(args.shape, args.kernel, tuple(args.stride), tuple(args.padding), tuple(args.dilation))
     except (ValueError, TypeError) as err:
