@@ -9,7 +9,8 @@ import importlib.util
 import os
 
 import pytest
-from labdriver import CHROMIUM, SCREENSHOTS, LabServer, NotebookPage, launch_chromium
+
+from .labdriver import CHROMIUM, SCREENSHOTS, LabServer, NotebookPage, launch_chromium
 
 
 def _missing():

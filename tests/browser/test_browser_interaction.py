@@ -17,9 +17,10 @@ import re
 
 import nbformat
 import pytest
-from labdriver import ROOT
 
 import convlab
+
+from .labdriver import ROOT
 
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 SCRATCH_CELLS = {

@@ -10,7 +10,8 @@ import json
 
 import nbformat
 import pytest
-from labdriver import ROOT
+
+from .labdriver import ROOT
 
 NOTEBOOKS = sorted(
     str(path.relative_to(ROOT)) for folder in ("notebooks", "solutions") for path in (ROOT / folder).glob("*.ipynb")
