@@ -73,8 +73,21 @@ def normalise(nb):
         for output in cell.outputs:
             # A widget's view only means something to the kernel that made it.
             output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
-        cell.outputs = [o for o in cell.outputs if o.output_type != "display_data" or o.data]
+        cell.outputs = _coalesce_streams([o for o in cell.outputs if o.output_type != "display_data" or o.data])
     return nb
+
+
+def _coalesce_streams(outputs):
+    """Join neighbouring prints to the same stream: how the kernel splits them varies from run to run."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.output_type == "stream" and previous is not None
+                and previous.output_type == "stream" and previous.name == output.name):
+            previous.text += output.text
+        else:
+            joined.append(output)
+    return joined
 
 
 def write(nb, path):
