@@ -39,7 +39,7 @@ def strided_windows(x, window, stride, dilation):
 
 def strided_from_shape(x, window, stride, dilation):
     """Window strides computed as if x were C-contiguous: (W * itemsize, itemsize)."""
-    (r, s), (sh, sw), (dh, dw) = window, stride, dilation
+    (sh, sw), (dh, dw) = stride, dilation
     row, col = x.shape[1] * x.itemsize, x.itemsize
     shape = convlab.sliding_windows(x, window, stride, dilation).shape
     return as_strided(x, shape, (sh * row, sw * col, dh * row, dw * col), writeable=False)
@@ -362,7 +362,7 @@ def test_small_values_side_by_side_large_ones_summarised():
     assert "values differ; the largest error is" in small.summary
     big = check("conv2d_batch", lambda x, k: convlab.conv2d(x, k) + 1e-3).subchecks[0]  # (2, 4, 4, 5)
     assert big.expected is None and big.got is None
-    assert "at [" in big.summary and "(shape (2, 4, 4, 5), float64; yours float64)" in big.summary
+    assert "at [" in big.summary and big.summary.endswith("(shape (2, 4, 4, 5), float64)")
 
 
 def test_text_is_readable_without_colour():

@@ -368,18 +368,19 @@ def _show(expected, got):
     if _is_small(expected) and _is_small(array):
         shown.update(expected=_format(expected), got=_format(array))
     if array.shape != expected.shape:
-        if not shown:
-            shown["summary"] = f"expected {expected.dtype}, got {array.dtype}"
+        if array.dtype != expected.dtype:
+            shown["summary"] = f"and the dtype: expected {expected.dtype}, got {array.dtype}"
         return shown
     error = np.abs(array.astype(np.result_type(array, expected, np.float64)) - expected)
     error = np.where(np.isnan(error), np.inf, error)
     worst = np.unravel_index(int(np.argmax(error)), error.shape)
     wrong = int(np.count_nonzero(~np.isclose(array, expected, *_tolerance(expected), equal_nan=True)))
     where = ", ".join(str(int(i)) for i in worst)
+    dtypes = f"{expected.dtype}" if array.dtype == expected.dtype else f"{expected.dtype}; yours {array.dtype}"
     shown["summary"] = (
         f"{wrong} of {expected.size} values differ; the largest error is {_format(error[worst])} "
         f"at [{where}]: expected {_format(expected[worst])}, got {_format(array[worst])}"
-        + ("" if shown.get("expected") else f" (shape {expected.shape}, {expected.dtype}; yours {array.dtype})")
+        + ("" if shown.get("expected") else f" (shape {expected.shape}, {dtypes})")
     )
     return shown
 

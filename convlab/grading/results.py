@@ -155,7 +155,7 @@ class CheckResult:
             head = f"{self.task}: {self.points}/{self.max_points} points"
         lines = [head]
         for sub, shown in zip(self.subchecks, _details(self.subchecks)):
-            lines.append(f"  {SYMBOLS[sub.status]} {sub.points}/{sub.max_points}  {sub.label}{_reason(sub)}")
+            lines.append(f"  {SYMBOLS[sub.status]} {sub.points}/{sub.max_points}  {sub.label}{_reason(shown)}")
             lines.extend("         " + line for line in _detail_lines(shown))
         if self.note:
             lines.append(f"  {self.note}")
@@ -180,15 +180,13 @@ class CheckResult:
             f'<b style="color: {colour}">{_h(score)}</b></div>',
         ]
         for sub, shown in zip(self.subchecks, _details(self.subchecks)):
-            parts.append('<div style="margin: 0.15em 0 0.15em 1em">')
             parts.append(
-                f'<span style="color: {_COLOURS[sub.status]}; font-weight: bold; display: inline-block; '
-                f'width: 1.2em">{SYMBOLS[sub.status]}</span>'
-                f'<span style="display: inline-block; min-width: 2.8em">{sub.points}/{sub.max_points}</span>'
-                f"{_h(sub.label)}{_h(_reason(sub))}"
+                '<div style="display: flex; margin: 0.15em 0 0.15em 1em">'
+                f'<div style="color: {_COLOURS[sub.status]}; font-weight: bold; flex: 0 0 1.3em">'
+                f"{SYMBOLS[sub.status]}</div>"
+                f'<div style="flex: 0 0 2.8em">{sub.points}/{sub.max_points}</div>'
+                f"<div>{_h(sub.label)}{_h(_reason(shown))}{_detail_html(shown)}</div></div>"
             )
-            parts.append(_detail_html(shown))
-            parts.append("</div>")
         if self.note:
             parts.append(f'<div style="margin: 0.3em 0 0 1em"><i>{_h(self.note)}</i></div>')
         parts.append("</div>")
@@ -231,15 +229,17 @@ def _details(subchecks):
         if sub.passed or sub.status == "not attempted":
             details.append(SubCheck(sub.label, sub.status, sub.points, sub.max_points))
             continue
+        repeated = sub.status == "error" and ("message", sub.message) in seen
         shown = SubCheck(
-            sub.label, sub.status, sub.points, sub.max_points, sub.message,
+            sub.label, sub.status, sub.points, sub.max_points,
+            "the same error as above" if repeated else sub.message,
             expected=sub.expected if first else None,
             got=sub.got if first else None,
             summary=sub.summary,
             where=None if ("where", sub.where) in seen else sub.where,
             hint=None if ("hint", sub.hint) in seen else sub.hint,
         )
-        seen.update({("where", sub.where), ("hint", sub.hint)})
+        seen.update({("where", sub.where), ("hint", sub.hint), ("message", sub.message)})
         first = False
         details.append(shown)
     return details
@@ -278,13 +278,13 @@ def _side_by_side(expected, got):
 
 def _detail_html(sub):
     parts = []
-    style = 'style="margin: 0.1em 0 0.1em 4em"'
+    style = 'style="margin: 0.1em 0"'
     if sub.where:
         parts.append(f"<div {style}><code>{_h(sub.where)}</code></div>")
     if sub.expected is not None and sub.got is not None:
         pre = 'style="margin: 0; padding: 0.2em 0.5em; background: rgba(127, 127, 127, 0.1)"'
         parts.append(
-            f'<div style="margin: 0.2em 0 0.2em 4em; display: flex; gap: 1.5em">'
+            f'<div style="margin: 0.2em 0; display: flex; gap: 1.5em">'
             f"<div><div><i>expected</i></div><pre {pre}>{_h(sub.expected)}</pre></div>"
             f"<div><div><i>got</i></div><pre {pre}>{_h(sub.got)}</pre></div></div>"
         )

@@ -205,7 +205,7 @@ def _c_order_view(x, window, stride=(1, 1), dilation=(1, 1)):
     h, w = x.shape[-2:]
     row, col = w * x.itemsize, x.itemsize
     ho, wo = convlab.output_shape((h, w), window, stride, 0, dilation)
-    # Read from a C-ordered copy of the memory x points into, so nothing outside it is touched.
+    # Read the buffer x points into, from x's first element on, never past its end.
     flat = np.ascontiguousarray(x).reshape(-1) if x.flags.c_contiguous else _memory_of(x)
     shape = (ho, wo) + tuple(window)
     strides = (stride[0] * row, stride[1] * col, dilation[0] * row, dilation[1] * col)
@@ -320,7 +320,7 @@ _output_sizes = Task(
 _top_left = Task(
     name="top_left",
     exercise="00_start_here",
-    title="the first output by hand",
+    title="the top-left output",
     difficulty="easy",
     kind="function",
     params=("x", "k"),
