@@ -13,6 +13,14 @@ import pytest
 from .labdriver import CHROMIUM, SCREENSHOTS, LabServer, NotebookPage, launch_chromium
 
 
+_used = []  # set once Chromium has started in this run
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _used:
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
+
+
 def _missing():
     if importlib.util.find_spec("playwright") is None:
         return "Playwright is not installed (pip install -e '.[test]')"
@@ -34,7 +42,7 @@ def chromium(tmp_path_factory):
     with sync_playwright() as playwright:
         context = launch_chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
         context.set_default_timeout(60_000)
-        print(f"\nbrowser screenshots go to {SCREENSHOTS}")
+        _used.append(True)
         yield context
         context.close()
 
