@@ -2,8 +2,8 @@
 
 The browser tests start one JupyterLab server on 127.0.0.1 with a token and
 scratch config, runtime, data, settings and workspace folders, serving a
-*copy* of the course (so nothing the tests type or run can reach the files
-in the repository), and drive Debian's Chromium with Playwright.
+*copy* of the course (so nothing the tests type or run is saved over the
+repository's notebooks), and drive Debian's Chromium with Playwright.
 
 Waiting is done through the server's REST API (the kernel's
 ``execution_state``) together with the cell prompts (``[*]`` while a cell is
@@ -279,27 +279,28 @@ class NotebookPage:
             STDERR,
         )
 
-    def problems(self, tags):
+    def problems(self, cells):
         """What a learner would see go wrong after Run All, one line per problem.
 
         Parameters
         ----------
-        tags : list of list of str
-            Each cell's tags, from the notebook file, in order.
+        cells : list of dict
+            The notebook file's cells, in order (their tags and sources are used).
         """
         reports = self.cell_reports()
-        if len(reports) != len(tags):
-            return [f"the page shows {len(reports)} cells, the file has {len(tags)}"]
+        if len(reports) != len(cells):
+            return [f"the page shows {len(reports)} cells, the file has {len(cells)}"]
         found = [f"uncaught error in the page: {error}" for error in self.page_errors]
-        for index, (report, cell_tags) in enumerate(zip(reports, tags)):
-            if not report["code"]:
+        for index, (report, cell) in enumerate(zip(reports, cells)):
+            source = "".join(cell.get("source", ""))
+            if not report["code"] or not source.strip():  # JupyterLab skips empty cells
                 continue
             prompt = report["prompt"].strip()
             if prompt in ("", "[ ]:", "[*]:"):
                 found.append(f"cell {index} did not run (prompt {prompt!r})")
             for error in report["widgetErrors"]:
                 found.append(f"cell {index} could not display its widget: {error[:300]}")
-            if report["errors"] and "raises-exception" not in cell_tags:
+            if report["errors"] and "raises-exception" not in cell.get("metadata", {}).get("tags", []):
                 found.append(f"cell {index} shows an error:\n{report['errors'][0][-1500:]}")
         return found
 
