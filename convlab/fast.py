@@ -14,7 +14,8 @@ here keep the matrix product and bound the copy:
   columns (``S`` shifted copies instead of ``R*S``).  The ``R`` rows a window
   needs then sit next to each other in memory, so every output row is one
   matrix product with a slice of that strip, without further copies.  This
-  is MEC, "memory-efficient convolution" (Cho and Brand, ICML 2017).
+  is MEC, "memory-efficient convolution" (Cho and Brand, ICML 2017).  Its
+  buffer is at most :data:`STRIP_BYTES`.
 
 Both take the canonical arguments of :mod:`convlab.methods` (``x`` padded,
 ``(N, C, H, W)``; ``k`` ``(K, C, R, S)``; ``stride`` and ``dilation`` pairs)
@@ -35,14 +36,18 @@ from numpy.lib.stride_tricks import as_strided
 from .params import _output_shape
 from .windows import sliding_windows
 
-__all__ = ["BLOCK_BYTES", "conv_blocked", "conv_mec"]
+__all__ = ["BLOCK_BYTES", "STRIP_BYTES", "conv_blocked", "conv_mec"]
 
-#: Largest temporary buffer, in bytes, that :func:`conv_blocked` and
-#: :func:`conv_mec` allocate besides the output (unless one output row alone
-#: needs more: a block is never smaller than one row of one image).  Blocks of
-#: a few megabytes stay in the processor's caches while they are multiplied;
-#: ``benchmarks/bench.py`` measures that larger blocks are not faster.
+#: Largest buffer, in bytes, that :func:`conv_blocked` allocates besides the
+#: output (unless one output row alone needs more: a block is never smaller
+#: than one row of one image).  Measured on the benchmark's problems, larger
+#: blocks are no faster, and much smaller ones make the matrix products small.
 BLOCK_BYTES = 16 * 2**20
+
+#: The same for :func:`conv_mec`'s strips.  Its matrix products are small (one
+#: output row each), so what matters is that the strip they read stays in the
+#: processor's cache: strips of 1 to 4 MB measure fastest.
+STRIP_BYTES = 2 * 2**20
 
 
 def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
@@ -116,7 +121,7 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     return out
 
 
-def conv_mec(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
+def conv_mec(x, k, stride, dilation, block_bytes=STRIP_BYTES):
     """MEC: expand the input along columns only, then one product per output row.
 
     ``strip[n, h, c, s, j] = x[n, c, h, j*sw + s*dw]`` holds, for each input
