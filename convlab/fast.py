@@ -191,7 +191,7 @@ def conv_mec(x, k, stride, dilation, block_bytes=STRIP_BYTES):
 
 def _mec_band(x, kernels, rows, cols, out, stride, dilation, buffer):
     """Fill ``out`` (n, K, ho, Wo) from exactly the input rows ``x`` (n, C, H, W) it needs."""
-    n_images, channels, height = x.shape[:3]
+    n_images, channels = x.shape[:2]
     ho, wo = out.shape[2:]
     (sh, sw), (dh, dw) = stride, dilation
     # Output rows i, i + period, i + 2*period, ... read the same phase of input
@@ -203,12 +203,12 @@ def _mec_band(x, kernels, rows, cols, out, stride, dilation, buffer):
         q0, phase = divmod(i0 * sh, dh)  # output row i0 starts at input row q0*dh + phase
         if phase not in strips:
             xp = x[:, :, phase::dh]
-            n, c, hp, _ = xp.shape
-            strip = buffer[used : used + n * hp * c * cols * wo].reshape(n, hp, c, cols, wo)
+            shape = (n_images, xp.shape[2], channels, cols, wo)
+            strip = buffer[used : used + math.prod(shape)].reshape(shape)
             used += strip.size
             sn, sc, sr, sq = xp.strides
             # strip[n, h, c, s, j] = xp[n, c, h, j*sw + s*dw]
-            np.copyto(strip, as_strided(xp, (n, hp, c, cols, wo), (sn, sr, sc, dw * sq, sw * sq), writeable=False))
+            np.copyto(strip, as_strided(xp, shape, (sn, sr, sc, dw * sq, sw * sq), writeable=False))
             strips[phase] = strip
         strip = strips[phase]
         count = len(range(i0, ho, period))
