@@ -482,11 +482,11 @@ def write_markdown(rows, cases, info, loads, path, args):
                  f"{args.rounds} rounds, medians; load average before {loads[0]}, after {loads[1]}.")
     lines.append("")
     lines += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()] + [""]
-    lines += ["## Cases", "", "| case | x | k | stride | padding | output | GFLOP | |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["## Cases", "", "| case | x | k | stride | padding | output | MFLOP | |", "|---|---|---|---|---|---|---|---|"]
     for c in cases:
         _, _, (ho, wo) = c.canonical()
         lines.append(f"| {c.name} | {c.x_shape} | {c.k_shape} | {c.stride} | {c.padding} | {ho}x{wo} | "
-                     f"{2 * c.macs() / 1e9:.3g} | {c.about} |")
+                     f"{2 * c.macs() / 1e6:.3g} | {c.about} |")
     lines += ["", "## method=\"auto\" against the goals", "",
               "Goals: float64 faster than PyTorch; float32 within 1.5x of PyTorch; large cases (marked *) "
               "at least 70 % of the GEMM limit; peak extra memory within max(64 MB, 2x the output).", "",
@@ -520,9 +520,15 @@ def write_markdown(rows, cases, info, loads, path, args):
                     cells.append(_ms(value) if fmt is None and value is not None else
                                  ("–" if value is None else format(value, fmt)))
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    notes = [(r["case"], r["dtype"], r["contender"], r["note"]) for r in rows if r["note"] and r["contender"] != "auto"]
+    notes = {}
+    for r in rows:
+        if r["note"] and r["contender"] != "auto":
+            notes.setdefault((r["contender"], r["note"]), []).append(f"{r['case']} {r['dtype']}")
     if notes:
-        lines += ["", "## Notes", ""] + [f"- {c} {d}, {n}: {t}" for c, d, n, t in notes]
+        lines += ["", "## Notes", ""]
+        for (name, note), where in notes.items():
+            everywhere = len(where) == sum(r["contender"] == name for r in rows)
+            lines.append(f"- {name}: {note}" + ("" if everywhere else f" ({', '.join(where)})"))
     errors = [r for r in rows if r["rel_error"] is not None and r["rel_error"] > 1e-3]
     if errors:
         lines += ["", "Largest errors relative to the largest output (im2col as reference):", ""]

@@ -204,18 +204,18 @@ def choose_method(x_shape, k_shape, dtype):
     BLAS-based methods on a grid of shapes and records, for each, the fastest
     method and how much slower this choice is (``benchmarks/results/choose.md``).
 
+    - A 1x1 kernel goes to ``"blocked"``, which multiplies the input itself,
+      without copying it (with stride 1).
     - A small problem, whose whole window matrix fits in a few hundred
       kilobytes, goes to ``"im2col"``: it takes the fewest Python steps.
-    - A 1x1 kernel goes to ``"blocked"``, which multiplies the input itself,
-      without copying it.
     - Few kernels (``K < 32``) go to ``"mec"``: there the product is cheap and
       copying windows is most of the work, and MEC copies ``R`` times less.
-    - Many kernels go to ``"blocked"``: the product dominates, and one large
-      product per block keeps BLAS busiest.
+    - Many kernels go to ``"blocked"``: the product dominates, and large
+      products keep BLAS busiest.
 
     ``"blocked"`` and ``"mec"`` bound their temporary memory to
-    :data:`convlab.fast.BLOCK_BYTES`, so ``"auto"`` never builds a window
-    matrix larger than that.
+    :data:`convlab.fast.BLOCK_BYTES`, so ``"auto"`` builds a whole window
+    matrix only when it is small.
 
     Parameters
     ----------
@@ -244,10 +244,10 @@ def choose_method(x_shape, k_shape, dtype):
     n_kernels, _, rows, cols = k_shape
     window_bytes = n_images * channels * rows * cols * (height - rows + 1) * (width - cols + 1)
     window_bytes *= np.dtype(dtype).itemsize  # at stride 1 and dilation 1: an upper bound
-    if window_bytes <= _SMALL_BYTES:
-        return "im2col"
     if rows * cols == 1:
         return "blocked"
+    if window_bytes <= _SMALL_BYTES:
+        return "im2col"
     if n_kernels < 32:
         return "mec"
     return "blocked"

@@ -44,7 +44,11 @@ __all__ = ["BLOCK_BYTES", "STRIP_BYTES", "conv_blocked", "conv_mec"]
 #: blocks are no faster, and much smaller ones make the matrix products small.
 BLOCK_BYTES = 16 * 2**20
 
-#: The same for :func:`conv_mec`'s strips.  Its matrix products are small (one
+#: Images with fewer output positions than this share one matrix product in
+#: :func:`conv_blocked` (a product per image would be too thin to be fast).
+SHARED_POSITIONS = 1024
+
+#: The same as ``BLOCK_BYTES`` for :func:`conv_mec`'s strips.  Its matrix products are small (one
 #: output row each), so what matters is that the strip they read stays in the
 #: processor's cache: strips of 1 to 4 MB measure fastest.
 STRIP_BYTES = 2 * 2**20
@@ -58,7 +62,10 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     whole images (or for a band of output rows of one image, when one image
     is too large for a block), multiplies the ``(K, C*R*S)`` kernel matrix by
     it in one ``np.matmul``, and writes the product directly into the
-    output, which is laid out ``(N, K, Ho, Wo)``.  No step copies the output.
+    output, which is laid out ``(N, K, Ho, Wo)``.  Small images (fewer than
+    :data:`SHARED_POSITIONS` output positions) would make thin products,
+    which BLAS runs slowly: the images of a block then share one product,
+    as in im2col, whose result is moved into place.
 
     Parameters
     ----------
@@ -103,6 +110,10 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     else:
         return np.matmul(kernels, matrices).reshape(n_images, n_kernels, ho, wo)
     out = np.empty((n_images, n_kernels, ho, wo), dtype=x.dtype)
+    shared_bytes = (taps + n_kernels) * ho * wo * x.itemsize  # an image's windows and product
+    if ho * wo < SHARED_POSITIONS and n_images > 1 and 2 * shared_bytes <= block_bytes:
+        block_images = min(n_images, block_bytes // shared_bytes)
+        return _blocked_small_images(columns, kernels, out, block_images)
 
     row_bytes = taps * wo * x.itemsize  # the window matrix of one output row
     block_rows = max(1, min(ho, block_bytes // row_bytes))
@@ -118,6 +129,29 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
             np.copyto(block, columns[n0:n1, :, :, :, i0:i1])
             target = out[n0:n1, :, i0:i1].reshape(m, n_kernels, positions, copy=False)
             np.matmul(kernels, block.reshape(m, taps, positions), out=target)
+    return out
+
+
+def _blocked_small_images(columns, kernels, out, block_images):
+    """:func:`conv_blocked` for images with few output positions, ``block_images`` at a time.
+
+    One product per image would be a thin ``(C*R*S, Ho*Wo)`` matrix, which
+    BLAS multiplies slowly.  Here the images of a block share one product, one
+    column per position of every image, as in im2col, and its ``(K, images,
+    Ho*Wo)`` result is then moved into place in the output.
+    """
+    n_images, channels, rows, cols, ho, wo = columns.shape
+    n_kernels, taps = kernels.shape
+    buffer = np.empty(block_images * taps * ho * wo, dtype=out.dtype)
+    product = np.empty(n_kernels * block_images * ho * wo, dtype=out.dtype)
+    for n0 in range(0, n_images, block_images):
+        n1 = min(n0 + block_images, n_images)
+        m = n1 - n0
+        block = buffer[: m * taps * ho * wo].reshape(channels, rows, cols, m, ho, wo)
+        np.copyto(block, columns[n0:n1].transpose(1, 2, 3, 0, 4, 5))
+        result = product[: n_kernels * m * ho * wo].reshape(n_kernels, m * ho * wo)
+        np.matmul(kernels, block.reshape(taps, m * ho * wo), out=result)
+        np.copyto(out[n0:n1], result.reshape(n_kernels, m, ho, wo).transpose(1, 0, 2, 3))
     return out
 
 

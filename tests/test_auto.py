@@ -44,6 +44,15 @@ def blocked_sizes(x, k, stride, dilation):
     return [b * row_bytes for b in range(1, ho)] + [m * ho * row_bytes for m in range(1, n + 1)]
 
 
+def shared_sizes(x, k, stride, dilation):
+    """block_bytes giving every number of small images that share one product."""
+    n, c = x.shape[:2]
+    kk, _, r, s = k.shape
+    ho, wo = convlab.output_shape(x.shape[2:], (r, s), stride, 0, dilation)
+    image_bytes = (c * r * s + kk) * ho * wo * x.itemsize
+    return [m * image_bytes for m in range(2, n + 1)]  # sharing needs room for two images
+
+
 def mec_sizes(x, k, stride, dilation):
     """block_bytes giving every possible band of output rows, then every number of images."""
     n, c = x.shape[:2]
@@ -57,13 +66,29 @@ def mec_sizes(x, k, stride, dilation):
     return [span(b) * strip_row for b in range(1, ho)] + [m * span(ho) * strip_row for m in range(1, n + 1)]
 
 
+@pytest.fixture(params=["rows", "shared"])
+def blocked_path(request, monkeypatch):
+    """conv_blocked's two ways: a product per image (in bands of rows), or one shared by small images."""
+    monkeypatch.setattr(fast, "SHARED_POSITIONS", 0 if request.param == "rows" else 10**9)
+    return request.param
+
+
 @pytest.mark.parametrize("stride, dilation", STEPS)
-@pytest.mark.parametrize("method, sizes", [("blocked", blocked_sizes), ("mec", mec_sizes)])
-def test_every_block_size_gives_the_exact_result(method, sizes, stride, dilation):
+def test_every_block_size_gives_the_exact_result_blocked(blocked_path, stride, dilation):
+    sizes = blocked_sizes if blocked_path == "rows" else shared_sizes
+    check_every_block_size("blocked", sizes, stride, dilation)
+
+
+@pytest.mark.parametrize("stride, dilation", STEPS)
+def test_every_block_size_gives_the_exact_result_mec(stride, dilation):
+    check_every_block_size("mec", mec_sizes, stride, dilation)
+
+
+def check_every_block_size(method, sizes, stride, dilation):
     x, k = int_case((3, 2, 17, 13), (4, 2, 3, 2))
     expected = reference(x, k, stride, dilation)
     block_sizes = sizes(x, k, stride, dilation)
-    assert len(block_sizes) >= 6  # several bands and several image blocks are exercised
+    assert len(block_sizes) >= 2  # several bands or several image blocks are exercised
     for block_bytes in [1] + block_sizes + [b + 1 for b in block_sizes] + [10**9]:
         out = FAST[method](x, k, stride, dilation, block_bytes=block_bytes)
         assert out.dtype == x.dtype and out.flags.c_contiguous
@@ -78,20 +103,26 @@ def test_every_block_size_gives_the_exact_result(method, sizes, stride, dilation
     block_bytes=st.integers(1, 4096),
     method=st.sampled_from(sorted(FAST)),
     seed=st.integers(0, 2**32 - 1),
+    shared=st.sampled_from([0, 10**9]),
 )
-def test_random_blocks_exact(shape, kernel, stride, dilation, block_bytes, method, seed):
+def test_random_blocks_exact(shape, kernel, stride, dilation, block_bytes, method, seed, shared):
     n, c, h, w = shape
     kk, r, s = kernel
     h = max(h, (r - 1) * dilation[0] + 1)  # the kernel must fit
     w = max(w, (s - 1) * dilation[1] + 1)
     x, k = int_case((n, c, h, w), (kk, c, r, s), seed)
-    out = FAST[method](x, k, stride, dilation, block_bytes=block_bytes)
+    original = fast.SHARED_POSITIONS
+    fast.SHARED_POSITIONS = shared  # conv_blocked's product per image, or shared by the images
+    try:
+        out = FAST[method](x, k, stride, dilation, block_bytes=block_bytes)
+    finally:
+        fast.SHARED_POSITIONS = original
     np.testing.assert_array_equal(out, reference(x, k, stride, dilation))
 
 
 @pytest.mark.parametrize("method", sorted(FAST))
 @pytest.mark.parametrize("layout", ["F", "transposed", "sliced"])
-def test_non_contiguous_inputs(method, layout):
+def test_non_contiguous_inputs(method, layout, blocked_path):
     from strategies import in_layout
 
     x, k = int_case((2, 3, 11, 9), (5, 3, 3, 3), seed=1)
@@ -122,18 +153,25 @@ def peak_bytes(func, *args, **kwargs):
     return out, peak
 
 
-@pytest.mark.parametrize("method", sorted(FAST))
-def test_temporary_memory_stays_within_the_block(method):
+@pytest.mark.parametrize("method, shared", [("blocked", 0), ("blocked", 10**9), ("mec", None)],
+                         ids=["blocked-rows", "blocked-shared", "mec"])
+def test_temporary_memory_stays_within_the_block(method, shared, monkeypatch):
+    calls = []
+    if shared is not None:
+        monkeypatch.setattr(fast, "SHARED_POSITIONS", shared)
+        small_images = fast._blocked_small_images
+        monkeypatch.setattr(fast, "_blocked_small_images", lambda *a: calls.append(1) or small_images(*a))
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((3, 16, 40, 40))
+    x = rng.standard_normal((8, 16, 20, 20))
     k = rng.standard_normal((8, 16, 3, 3))
-    block = 256 * 2**10
+    block = 2**20  # two images' windows (and, when shared, their product) per block
     out, peak = peak_bytes(FAST[method], x, k, (1, 1), (1, 1), block_bytes=block)
     np.testing.assert_allclose(out, conv_im2col(x, k, (1, 1), (1, 1)), rtol=1e-12, atol=1e-12)
+    assert bool(calls) == (shared == 10**9)  # the path this case is about was taken
     assert peak <= out.nbytes + block + k.nbytes + 64 * 2**10
-    # The whole window matrix is 16*9*38*38*3 floats, 4.8 MB: the measurement would see it.
+    # The whole window matrix is 16*9*18*18*8 floats, 2.8 MiB: the measurement would see it.
     _, whole = peak_bytes(conv_im2col, x, k, (1, 1), (1, 1))
-    assert whole > out.nbytes + 4 * MB
+    assert whole > out.nbytes + 2 * MB
 
 
 # Problems whose whole window matrix is far larger than the budget (max(64 MB, 2x output)).
