@@ -548,7 +548,7 @@ def plot(rows, cases, path):
     names = [n for n in dict.fromkeys(r["contender"] for r in rows) if n != "GEMM limit"]
     fig, axes = plt.subplots(1, len(dtypes), figsize=(6.5 * len(dtypes), 5.2), sharey=True, squeeze=False)
     markers = "os^vD<>phX*P8"
-    colors = plt.get_cmap("tab20").colors
+    colors = plt.get_cmap("tab10").colors + ("#555555", "#b8860b", "#00008b")
     for ax, dtype in zip(axes[0], dtypes):
         by = {(r["case"], r["contender"]): r for r in rows if r["dtype"] == dtype}
         for i, name in enumerate(names):
