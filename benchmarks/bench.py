@@ -479,7 +479,8 @@ def goals(rows, cases):
 def write_markdown(rows, cases, info, loads, path, args):
     lines = ["# conv2d benchmark", ""]
     lines.append(f"`python benchmarks/bench.py{' --quick' if args.quick else ''}` — "
-                 f"{args.rounds} rounds, medians; load average before {loads[0]}, after {loads[1]}.")
+                 f"{args.rounds} rounds, medians; load average (which counts this run's own threads) "
+                 f"before {loads[0]}, after {loads[1]}.")
     lines.append("")
     lines += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()] + [""]
     lines += ["## Cases", "", "| case | x | k | stride | padding | output | MFLOP | |", "|---|---|---|---|---|---|---|---|"]
