@@ -17,7 +17,7 @@ import numpy as np
 
 from .conv import _canonical
 from .params import _output_shape, as_pair, check_numeric_array
-from .windows import sliding_windows
+from .windows import pad_hw, sliding_windows
 
 __all__ = ["conv2d_backward", "conv_transpose2d"]
 
@@ -75,7 +75,7 @@ def conv2d_backward(x, k, grad_out, stride=1, padding=0, dilation=1):
         )
     dtype = np.result_type(x, k, grad_out)
     g4 = grad_out.reshape((x4.shape[0], k4.shape[0], ho, wo)).astype(dtype, copy=False)
-    xp = np.pad(x4.astype(dtype, copy=False), ((0, 0), (0, 0), (pads[0],) * 2, (pads[1],) * 2))
+    xp = pad_hw(x4.astype(dtype, copy=False), pads)
 
     windows = sliding_windows(xp, k4.shape[-2:], strides, dils)  # (N, C, Ho, Wo, R, S)
     grad_k = np.tensordot(g4, windows, axes=([0, 2, 3], [0, 2, 3]))  # (K, C, R, S)

@@ -14,6 +14,7 @@ import numpy as np
 from . import fast as _fast
 from . import methods as _methods
 from .params import _output_shape, as_pair, check_numeric_array
+from .windows import pad_hw
 
 __all__ = ["conv2d", "convolve2d", "METHODS"]
 
@@ -187,9 +188,7 @@ def _convolve(x, k, stride, padding, dilation, method, flip):
     dtype = np.result_type(x, k)
     x4 = x4.astype(dtype, copy=False)
     k4 = k4.astype(dtype, copy=False)
-    if any(pads):
-        # np.pad returns a new array, so x itself is never written to.
-        x4 = np.pad(x4, ((0, 0), (0, 0), (pads[0], pads[0]), (pads[1], pads[1])))
+    x4 = pad_hw(x4, pads)  # a new array when padded: x itself is never written to
 
     if method == "auto":
         method = choose_method(x4.shape, k4.shape, dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .params import _output_shape, as_pair, check_numeric_array
-from .windows import sliding_windows
+from .windows import pad_hw, sliding_windows
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
@@ -46,7 +46,7 @@ def max_pool2d(x, window, stride=None, padding=0, dilation=1):
     if x.dtype.kind == "c":
         raise TypeError(f"x must be real for max pooling (complex numbers have no order), got dtype {x.dtype}")
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    x = _pad_last2(x, pads, fill)
+    x = pad_hw(x, pads, fill)
     return sliding_windows(x, window, stride, dilation).max(axis=(-2, -1))
 
 
@@ -77,7 +77,7 @@ def avg_pool2d(x, window, stride=None, padding=0, dilation=1):
            [0.5, 6.5]])
     """
     x, window, stride, pads = _pool_args(x, window, stride, padding, dilation)
-    x = _pad_last2(x, pads, 0)
+    x = pad_hw(x, pads)
     dtype = np.result_type(x.dtype, np.float16) if x.dtype.kind in "fc" else np.float64
     return sliding_windows(x, window, stride, dilation).mean(axis=(-2, -1), dtype=dtype)
 
@@ -91,10 +91,3 @@ def _pool_args(x, window, stride, padding, dilation):
     pads = as_pair(padding, "padding", 0)
     _output_shape(x.shape[-2:], window, stride, pads, as_pair(dilation, "dilation", 1))  # raises if too large
     return x, window, stride, pads
-
-
-def _pad_last2(x, pads, fill):
-    if not any(pads):
-        return x
-    width = [(0, 0)] * (x.ndim - 2) + [(pads[0], pads[0]), (pads[1], pads[1])]
-    return np.pad(x, width, constant_values=fill)

@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .params import _output_shape, as_pair, check_numeric_array
 
-__all__ = ["sliding_windows", "byte_extent", "materialized_nbytes"]
+__all__ = ["sliding_windows", "pad_hw", "byte_extent", "materialized_nbytes"]
 
 
 def sliding_windows(x, window, stride=1, dilation=1):
@@ -103,6 +103,38 @@ def sliding_windows(x, window, stride=1, dilation=1):
         dils[1] * col_step,
     )
     return as_strided(x, shape=view_shape, strides=view_strides, writeable=False)
+
+
+def pad_hw(x, padding, fill=0):
+    """``x`` with ``padding = (rows, cols)`` cells of ``fill`` added on each side of its last two axes.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (..., H, W)
+        Leading axes (channels, batch) are not padded.
+    padding : pair of int
+        Cells added above and below, and left and right.
+    fill : scalar, optional
+        The value of the added cells (0, as convolutions pad).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., H + 2*rows, W + 2*cols)
+        A new array, or ``x`` itself when ``padding`` is ``(0, 0)``: either
+        way ``x`` is never written to.
+
+    Examples
+    --------
+    >>> pad_hw(np.ones((1, 2, 2), dtype=int), (1, 0))
+    array([[[0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0]]])
+    """
+    if not any(padding):
+        return x
+    width = [(0, 0)] * (x.ndim - 2) + [(padding[0], padding[0]), (padding[1], padding[1])]
+    return np.pad(x, width, constant_values=fill)
 
 
 def byte_extent(a):

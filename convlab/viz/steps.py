@@ -18,7 +18,7 @@ import numpy as np
 
 from ..conv import conv2d, convolve2d
 from ..params import as_pair, check_numeric_array
-from ..windows import sliding_windows
+from ..windows import pad_hw, sliding_windows
 
 __all__ = ["ConvSteps", "conv_steps", "format_value"]
 
@@ -99,7 +99,7 @@ class ConvSteps:
         k3 = k if k.ndim == 3 else k[None]
         self.kernel = k3[:, ::-1, ::-1] if flip else k3
         ph, pw = padding
-        self.padded = np.pad(self.x, ((0, 0), (ph, ph), (pw, pw)))
+        self.padded = pad_hw(self.x, (ph, pw))
         hp, wp = self.padded.shape[1:]
         self.is_padding = np.ones((hp, wp), dtype=bool)
         self.is_padding[ph : hp - ph, pw : wp - pw] = False
