@@ -1,11 +1,20 @@
 """Grade submitted exercise notebooks: ``python -m convlab grade PATH...``.
 
-Each notebook is read once, its old outputs are discarded, and a copy runs
-top to bottom in a fresh kernel (nbclient), in an empty temporary folder,
-with a time limit per cell.  The submitted file is never written.  Points
-come from the records that :func:`convlab.grading.check` displays under the
-MIME type ``application/vnd.convlab.check+json``, never from printed text;
-a task whose check did not run scores 0.
+For each notebook the grader
+
+1. reads the file (never writes it) and parses its code, to check each
+   task's rule on the source and to look for what an instructor should see
+   (:mod:`convlab.grading.flags`);
+2. runs it top to bottom in a fresh kernel of its own, in an empty
+   temporary folder, within the limits of :class:`~convlab.grading.kernel.Limits`;
+3. draws every task's inputs from a seed made for this grading run, sends
+   them to the kernel with the probe (:mod:`convlab.grading.probe`), and gets
+   back plain data: the answers, and whether each broke its task's rule;
+4. judges in its own process (:mod:`convlab.grading.judge`): references,
+   comparisons, hints and points.
+
+Nothing a notebook displays or prints counts: not its stored outputs, not the
+records its ``check()`` cells show while it runs.
 
 Exit status: 0 when every notebook was graded, 1 with ``--strict`` when a
 point was lost, 3 when some notebook could not be graded (not a notebook,
@@ -14,37 +23,41 @@ or the kernel died); 2 is argparse's usage error.
 
 from __future__ import annotations
 
-import csv
-import json
-import re
+import secrets
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .results import RECORD_MIME, RECORD_VERSION
-from .tasks import EXERCISES, TASKS
+from . import flags as flagging
+from . import judge as judging
+from .kernel import KernelGone, Limits, run
+from .reports import json_report, progress_bar, text_report, write_csv
+from .rules import Source
+from .tasks import EXERCISES, TASKS, tasks_for
+from .tasks.base import fresh_rng
 
-__all__ = ["grade_notebook", "grade", "NotebookGrade", "TaskGrade", "EXIT_GRADED", "EXIT_POINTS_LOST", "EXIT_UNGRADABLE"]
+__all__ = [
+    "grade_notebook", "grade", "NotebookGrade", "TaskGrade", "Limits",
+    "EXIT_GRADED", "EXIT_POINTS_LOST", "EXIT_UNGRADABLE",
+]
 
 EXIT_GRADED = 0
 EXIT_POINTS_LOST = 1
 EXIT_UNGRADABLE = 3
 
-DEFAULT_CELL_TIMEOUT = 60
-
 
 @dataclass
 class TaskGrade:
-    """The grade of one task: points, status and the first sub-check that did not pass."""
+    """The grade of one task: points, status, the first sub-check that did not pass, every sub-check."""
 
     task: str
     points: int
     max_points: int
-    status: str  # "passed", "failed", "not attempted" or "not run"
+    status: str  # "passed", "failed", "not attempted" or "error"
     first_failure: str | None = None
     hint_id: str | None = None
+    subchecks: list = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +70,7 @@ class NotebookGrade:
     tasks: list = field(default_factory=list)
     error: str | None = None
     cell_errors: list = field(default_factory=list)  # "cell 5: NameError: ...", one per cell that raised
+    flags: list = field(default_factory=list)  # what an instructor should look at
     executed: object = field(default=None, repr=False)  # the executed notebook, when asked to keep it
 
     @property
@@ -73,46 +87,100 @@ class NotebookGrade:
         return data
 
 
-# --- running one notebook -------------------------------------------------------------------------
+# --- one notebook ----------------------------------------------------------------------------------
 
 
-def grade_notebook(path, timeout=DEFAULT_CELL_TIMEOUT, keep=False):
-    """Execute one notebook in a fresh kernel and grade it.
+def grade_notebook(path, limits=Limits(), keep=False, seed=None):
+    """Run one notebook in a fresh kernel and grade it on inputs drawn for this run.
 
     Parameters
     ----------
     path : str or Path
         The submitted notebook.  It is read, never written.
-    timeout : int, optional
-        Seconds one cell may run before the kernel is interrupted.
+    limits : Limits, optional
+        Time, memory and output limits for its kernel.
     keep : bool, optional
         Keep the executed notebook in the result's ``executed`` (for tests).
+    seed : int, optional
+        The seed of the inputs; by default a new one from the operating
+        system's random source, never stored anywhere.
 
     Returns
     -------
     NotebookGrade
         ``graded`` is False, with ``error`` saying why, when the file is not
-        a notebook or the kernel died.
+        a notebook, is not an exercise, or its kernel died.
     """
     path = Path(path)
     nb, problem = _read(path)
     if nb is None:
         return NotebookGrade(str(path), None, False, error=problem)
     exercise = _which_exercise(nb, path)
-    executed, problem = execute(nb, timeout)
-    if executed is None:
-        return NotebookGrade(str(path), exercise, False, error=problem)
-    records = collect_records(executed)
-    names = EXERCISES[exercise] if exercise else list(records)
-    if not names:
+    if exercise is None:
         return NotebookGrade(
             str(path), None, False,
-            error="not an exercise notebook: no exercise name in its metadata or file name, and no checks ran",
+            error="not an exercise notebook: no exercise name in its metadata or in its file name",
         )
+    cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    source = Source(cells)
+    tasks = tasks_for(exercise)
+    seed = secrets.randbits(63) if seed is None else seed
+    built = {task.name: [c.build(fresh_rng(seed, task.name, i)) for i, c in enumerate(task.cases)] for task in tasks}
+
+    async def environment(session):
+        try:
+            return await session.ask("environment", timeout=30)
+        except KernelGone:
+            return None
+
+    async def ask_every_task(session):
+        replies, gone = {}, None
+        for task in tasks:
+            if gone is not None:
+                replies[task.name] = gone
+                continue
+            wait = len(task.cases) * (judging.DEFAULT_TIME_LIMIT + 2) + 30
+            try:
+                replies[task.name] = await session.ask(
+                    "respond", judging.request(task, built[task.name]), timeout=wait,
+                    keywords="{'namespace': globals()}",
+                )
+            except KernelGone as err:
+                replies[task.name] = gone = {"gone": str(err)}
+        return replies, await environment(session)
+
+    executed, problem, before, asked = run(nb, limits, before=environment, after=ask_every_task)
+    if executed is None:
+        return NotebookGrade(str(path), exercise, False, error=problem)
+    replies, after = asked
+    grades = [_task_grade(task, built[task.name], replies[task.name], source) for task in tasks]
+    found = flagging.from_source(cells) + flagging.from_environment(before, after)
+    found += flagging.from_outputs(executed, {g.task: (g.points, g.max_points) for g in grades})
     errors = cell_errors(executed)
-    tasks = [_task_grade(n, records.get(n), _why_not_run(executed, n)) for n in names]
     return NotebookGrade(
-        str(path), exercise, True, tasks, cell_errors=list(errors.values()), executed=executed if keep else None
+        str(path), exercise, True, grades, cell_errors=list(errors.values()), flags=found,
+        executed=executed if keep else None,
+    )
+
+
+def _task_grade(task, built, reply, source):
+    if "gone" in reply:
+        return TaskGrade(task.name, 0, task.max_points, "error", f"could not ask the kernel: {reply['gone']}")
+    violation = task.rule.violation(source.uses(task.name)) if task.rule else None
+    subchecks = judging.judge(task, built, reply, violation)
+    points = sum(sub.points for sub in subchecks)
+    statuses = {sub.status for sub in subchecks}
+    if points == task.max_points:
+        status = "passed"
+    elif statuses == {"not attempted"}:
+        status = "not attempted"
+    else:
+        status = "failed"
+    failed = next((sub for sub in subchecks if sub.status not in ("passed", "not attempted")), None)
+    first = f"{failed.label}: {failed.message or failed.status}" if failed is not None else None
+    return TaskGrade(
+        task.name, points, task.max_points, status, first, failed.hint_id if failed else None,
+        subchecks=[asdict(sub) for sub in subchecks],
     )
 
 
@@ -128,21 +196,6 @@ def cell_errors(nb):
                     message = f"{output.ename}: {output.evalue}".strip().splitlines()[0]
                 found[index] = f"cell {index + 1}: {message[:120]}"
     return found
-
-
-_CHECK_OF = re.compile(r"""check\(\s*["'](\w+)["']""")
-
-
-def _why_not_run(nb, task):
-    """Why a task has no record: its check cell is missing, or raised before the check reported."""
-    errors = cell_errors(nb)
-    cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and task in _CHECK_OF.findall(cell.source)]
-    if not cells:
-        return "no check cell for it in the notebook"
-    for index in cells:
-        if index in errors:
-            return f"its check stopped: {errors[index]}"
-    return "its check cell did not report"
 
 
 def _read(path):
@@ -170,119 +223,6 @@ def _which_exercise(nb, path):
     return max(matches, key=len) if matches else None
 
 
-def execute(nb, timeout=DEFAULT_CELL_TIMEOUT):
-    """Run ``nb`` (modified in place) from a clean state; return it, or None and why not."""
-    import asyncio
-
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    code_cells = 0
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []  # results from the learner's own session never count
-            cell.execution_count = None
-            code_cells += 1
-    position = {"cell": None}
-
-    async def started(cell, cell_index, **kwargs):
-        position["cell"] = cell_index
-
-    with tempfile.TemporaryDirectory(prefix="convlab-grade-") as folder:
-        client = NotebookClient(
-            nb,
-            timeout=timeout,
-            startup_timeout=120,
-            kernel_name="python3",
-            allow_errors=True,
-            interrupt_on_timeout=True,
-            error_on_timeout={
-                "ename": "CellTimeoutError",
-                "evalue": f"the cell ran longer than {timeout} s and was interrupted",
-                "traceback": [],
-            },
-            record_timing=False,
-            on_cell_start=started,
-            resources={"metadata": {"path": folder}},
-        )
-        # A kernel that ignores interrupts could hold a cell forever: bound the whole run too.
-        limit = timeout * (code_cells + 2) + 120
-        log = Path(folder, "kernel-stderr.txt")
-        try:
-            with open(log, "wb") as stderr:  # the kernel's own messages stay out of the report
-                asyncio.run(asyncio.wait_for(client.async_execute(stderr=stderr), limit))
-        except DeadKernelError:
-            return None, f"the kernel died while running {_describe_cell(nb, position['cell'])}{_last_words(log)}"
-        except (asyncio.TimeoutError, TimeoutError):
-            return None, f"the notebook did not finish within {limit} s"
-        except Exception as err:  # the kernel did not start, or nbclient failed: report, go on
-            return None, f"could not run it: {type(err).__name__}: {err}"
-    return nb, None
-
-
-def _last_words(log):
-    """The kernel's last line on stderr, if it said anything besides routine warnings."""
-    try:
-        lines = log.read_text(errors="replace").splitlines()
-    except OSError:
-        return ""
-    said = [line.strip() for line in lines if line.strip() and "WARNING" not in line]
-    return f" ({said[-1]})" if said else ""
-
-
-def _describe_cell(nb, index):
-    if index is None:
-        return "the notebook"
-    first = next((line.strip() for line in nb.cells[index].source.splitlines() if line.strip()), "")
-    return f"cell {index + 1} ({first[:60]})" if first else f"cell {index + 1}"
-
-
-def collect_records(nb):
-    """The last check record of each task in an executed notebook, by task name."""
-    records = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            record = output.get("data", {}).get(RECORD_MIME)
-            if _well_formed(record):
-                records[record["task"]] = record
-    return records
-
-
-def _well_formed(record):
-    return (
-        isinstance(record, dict)
-        and record.get("version") == RECORD_VERSION
-        and record.get("task") in TASKS
-        and isinstance(record.get("subchecks"), list)
-        and all(isinstance(sub, dict) for sub in record["subchecks"])
-    )
-
-
-def _task_grade(name, record, why_not_run=None):
-    """A task's grade from its record, with points recounted from the registry's sub-checks."""
-    task = TASKS[name]
-    if record is None:
-        return TaskGrade(name, 0, task.max_points, "not run", why_not_run)
-    subs = record["subchecks"]
-    points = 0
-    for case, sub in zip(task.cases, subs):
-        if sub.get("status") == "passed" and sub.get("label") == case.label:
-            points += case.points
-    if len(subs) != len(task.cases):
-        points = 0
-    failed = next((sub for sub in subs if sub.get("status") != "passed"), None)
-    if points == task.max_points:
-        status = "passed"
-    elif all(sub.get("status") == "not attempted" for sub in subs):
-        status = "not attempted"
-    else:
-        status = "failed"
-    first = None
-    if failed is not None and status == "failed":
-        first = f"{failed.get('label')}: {failed.get('message') or failed.get('status')}"
-    return TaskGrade(name, points, task.max_points, status, first, failed.get("hint_id") if failed else None)
-
-
 # --- many notebooks ------------------------------------------------------------------------------
 
 
@@ -297,14 +237,14 @@ def expand(paths):
     return found
 
 
-def grade(paths, timeout=DEFAULT_CELL_TIMEOUT, jobs=1, progress=None, keep=False):
+def grade(paths, limits=Limits(), jobs=1, progress=None, keep=False):
     """Grade several notebooks, ``jobs`` at a time; results in the order of ``paths``.
 
     Parameters
     ----------
     paths : list of str or Path
-    timeout : int
-        Seconds one cell may run.
+    limits : Limits
+        For each notebook's kernel.
     jobs : int
         Notebooks graded at once, each in its own kernel.
     progress : callable, optional
@@ -319,7 +259,7 @@ def grade(paths, timeout=DEFAULT_CELL_TIMEOUT, jobs=1, progress=None, keep=False
     paths = list(paths)
     results = [None] * len(paths)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_notebook, path, timeout, keep): i for i, path in enumerate(paths)}
+        futures = {pool.submit(grade_notebook, path, limits, keep): i for i, path in enumerate(paths)}
         done = 0
         for future in as_completed(futures):
             results[futures[future]] = future.result()
@@ -329,103 +269,31 @@ def grade(paths, timeout=DEFAULT_CELL_TIMEOUT, jobs=1, progress=None, keep=False
     return results
 
 
-# --- reports -------------------------------------------------------------------------------------
-
-
-def text_report(grades):
-    """Per notebook: one line per task, a total; then ``N passed, M failed``."""
-    lines = []
-    for grade in grades:
-        if not grade.graded:
-            lines.append(f"{grade.path}: could not grade: {grade.error}")
-            lines.append("")
-            continue
-        lines.append(f"{grade.path} ({grade.exercise or 'unknown exercise'})")
-        width = max(len(task.task) for task in grade.tasks)
-        for task in grade.tasks:
-            line = f"  {task.task:<{width}}  {_score(task.points, task.max_points)}  {task.status}"
-            if task.first_failure:
-                line += f": {task.first_failure}"
-                if task.hint_id:
-                    line += f" [{task.hint_id}]"
-            lines.append(line)
-        lines.append(f"  {'total':<{width}}  {_score(grade.points, grade.max_points)}")
-        if grade.cell_errors:
-            lines.append(f"  cells that raised an error ({len(grade.cell_errors)}):")
-            lines.extend(f"    {error}" for error in grade.cell_errors)
-        lines.append("")
-    passed, failed, ungradable = _counts(grades)
-    closing = f"{passed} passed, {failed} failed"
-    if ungradable:
-        closing += f", {ungradable} {'notebook' if ungradable == 1 else 'notebooks'} could not be graded"
-    lines.append(closing)
-    return "\n".join(lines)
-
-
-def _score(points, max_points):
-    return f"{points}/{max_points}".rjust(5)
-
-
-def _counts(grades):
-    tasks = [task for grade in grades if grade.graded for task in grade.tasks]
-    passed = sum(task.status == "passed" for task in tasks)
-    return passed, len(tasks) - passed, sum(not grade.graded for grade in grades)
-
-
-def json_report(grades):
-    passed, failed, ungradable = _counts(grades)
-    return json.dumps(
-        {"notebooks": [g.to_dict() for g in grades], "passed": passed, "failed": failed, "ungradable": ungradable},
-        indent=2,
-        ensure_ascii=False,
-    )
-
-
-def write_csv(grades, path):
-    """One row per notebook: path, exercise, graded, points, max_points, one column per task, error."""
-    names = [name for name in TASKS if any(task.task == name for g in grades for task in g.tasks)]
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["notebook", "exercise", "graded", "points", "max_points", *names, "error"])
-        for grade in grades:
-            scores = {task.task: task.points for task in grade.tasks}
-            writer.writerow([
-                grade.path,
-                grade.exercise or "",
-                "yes" if grade.graded else "no",
-                grade.points if grade.graded else "",
-                grade.max_points if grade.graded else "",
-                *[scores.get(name, "") for name in names],
-                grade.error or "",
-            ])
-
-
-def _progress_bar(stream):
-    def show(done, total):
-        filled = round(30 * done / total)
-        stream.write(f"\rgrading [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
-
-
 # --- command line -----------------------------------------------------------------------------------
 
 
 def add_arguments(parser):
+    defaults = Limits()
     parser.epilog = (
         "Exit status: 0 graded; 1 with --strict when a point was lost; 3 when a notebook could "
-        "not be graded. Grading runs the submitted code: grade untrusted work in a container or VM."
+        "not be graded. Grading runs the submitted code: grade untrusted work in a container "
+        "without network (see CONTRIBUTING.md)."
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of notebooks")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON instead of text")
     parser.add_argument("--csv", metavar="FILE", help="also write a gradebook: one row per notebook")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (default 1)")
     parser.add_argument(
-        "--timeout", type=int, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
-        help=f"seconds one cell may run (default {DEFAULT_CELL_TIMEOUT})",
+        "--timeout", type=int, default=defaults.cell_timeout, metavar="SECONDS",
+        help=f"seconds one cell may run (default {defaults.cell_timeout})",
+    )
+    parser.add_argument(
+        "--notebook-timeout", type=int, default=defaults.notebook_timeout, metavar="SECONDS",
+        help=f"seconds a whole notebook may run (default {defaults.notebook_timeout})",
+    )
+    parser.add_argument(
+        "--memory", type=float, default=defaults.memory_bytes / 2**30, metavar="GIB",
+        help=f"memory each notebook's kernel may use, in GiB (default {defaults.memory_bytes / 2**30:g})",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any point was lost")
 
@@ -435,11 +303,14 @@ def main(args):
     if not paths:
         print("error: no notebooks found in " + ", ".join(args.paths), file=sys.stderr)
         return EXIT_UNGRADABLE
-    progress = _progress_bar(sys.stderr) if sys.stderr.isatty() and len(paths) > 1 else None
-    grades = grade(paths, timeout=args.timeout, jobs=args.jobs, progress=progress)
+    limits = Limits(
+        cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_bytes=int(args.memory * 2**30)
+    )
+    progress = progress_bar(sys.stderr) if sys.stderr.isatty() and len(paths) > 1 else None
+    grades = grade(paths, limits=limits, jobs=args.jobs, progress=progress)
     print(json_report(grades) if args.json else text_report(grades))
     if args.csv:
-        write_csv(grades, args.csv)
+        write_csv(grades, args.csv, TASKS)
     return exit_status(grades, args.strict)
 
 

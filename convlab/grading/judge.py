@@ -1,0 +1,295 @@
+"""Judging: from a task's inputs and the plain answers a kernel sent back, to points and messages.
+
+This is where a grade is decided, in the judging process only: the
+grader's, or (for the notebook's own feedback) :func:`convlab.grading.check`'s.
+:func:`request` turns a task's inputs into what the probe needs;
+:func:`judge` reads the probe's reply and, for each case, computes the
+reference answer with convlab, compares, checks the task's rule and the
+case's requirements, and names the mistake an answer looks like.
+
+Examples
+--------
+>>> import numpy as np, convlab
+>>> from convlab.grading.tasks import TASKS
+>>> from convlab.grading.probe import respond
+>>> task = TASKS["conv2d_loops"]
+>>> built = [case.build(np.random.default_rng(i)) for i, case in enumerate(task.cases)]
+>>> flipped = lambda x, k: convlab.conv2d(x, k[::-1, ::-1])
+>>> reply = respond(request(task, built), {}, answer=flipped)
+>>> subchecks = judge(task, built, reply)
+>>> subchecks[1].status, subchecks[1].hint_id
+('failed', 'kernel-flipped')
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .diagnosis import as_array, diagnose, equal, tolerance
+from .probe import decode_answer, encode_input
+from .results import SubCheck
+
+__all__ = ["request", "judge", "roundtrip"]
+
+#: Seconds one call of the answer may run.
+DEFAULT_TIME_LIMIT = 10.0
+
+
+def request(task, built, time_limit=DEFAULT_TIME_LIMIT):
+    """What the probe needs to answer ``task`` on the inputs ``built`` (one args tuple per case).
+
+    Parameters
+    ----------
+    task : Task
+    built : list of tuple
+        ``case.build(rng)`` for each of ``task.cases``.
+    time_limit : float or None
+        Seconds one call may run.
+
+    Returns
+    -------
+    dict
+        JSON-ready: task name, kind, guards, time limit, and per case the
+        encoded arguments and what to measure.
+    """
+    return {
+        "task": task.name,
+        "kind": task.kind,
+        "time_limit": time_limit,
+        "guards": task.rule.guards() if task.rule else {},
+        "cases": [
+            {
+                "args": [encode_input(a) for a in args] if task.kind == "function" else [],
+                "kwargs": {k: encode_input(v) for k, v in case.kwargs.items()} if task.kind == "function" else {},
+                "measure": case.measure,
+            }
+            for case, args in zip(task.cases, built)
+        ],
+    }
+
+
+def roundtrip(data):
+    """``data`` as it arrives after crossing to another process (through JSON)."""
+    return json.loads(json.dumps(data))
+
+
+def judge(task, built, reply, violation=None):
+    """One :class:`SubCheck` per case of ``task``, from the probe's ``reply``.
+
+    Parameters
+    ----------
+    task : Task
+    built : list of tuple
+        The inputs sent, one args tuple per case (pristine: never given to
+        the learner's code in this process).
+    reply : dict
+        :func:`convlab.grading.probe.respond`'s reply.
+    violation : str, optional
+        Why the answer's source breaks the task's rule
+        (:meth:`convlab.grading.rules.Rule.violation`): every case fails with it.
+
+    Returns
+    -------
+    list of SubCheck
+    """
+    cases = list(zip(task.cases, built))
+    if not reply.get("defined"):
+        return [SubCheck(case.label, "not attempted", 0, case.points) for case, _ in cases]
+    if violation is not None:
+        return [_fail(case, f"breaks the rule of this task: {violation}", **_rule_hint(task)) for case, _ in cases]
+    if task.kind == "value":
+        return _judge_value(task, cases, reply["value"])
+    if not reply.get("callable"):
+        message = f"{task.name} should be a function, but it is {reply.get('what')}"
+        return [_fail(case, message, status="error") for case, _ in cases]
+    return [_judge_call(task, case, args, answer) for (case, args), answer in zip(cases, reply["cases"])]
+
+
+def _rule_hint(task):
+    return {"hint_id": "rule", "hint": f"Rule: {task.rule.text}"} if task.rule else {}
+
+
+def _fail(case, message, status="failed", **details):
+    return SubCheck(case.label, status, 0, case.points, message=message, **details)
+
+
+def _unplain(data):
+    """Why an encoded answer cannot be judged (not plain data, or a view outside its memory), or None."""
+    if isinstance(data, dict) and "__not_plain__" in data:
+        return (
+            f"your answer is not plain data: it is {data['__not_plain__']}",
+            {"hint_id": "not-plain-data",
+             "hint": "Return a plain numpy.ndarray (np.asarray(result)), a number, or a tuple or list of those."},
+        )
+    if isinstance(data, dict) and "__outside__" in data:
+        return (
+            "your view reaches outside the memory of its array",
+            {"hint_id": "outside-memory",
+             "hint": "Some windows start or end past the last element, so reading them would show "
+                     "whatever lies in memory there (or crash). Check the shape: (H - R) // stride + 1 "
+                     "positions per axis."},
+        )
+    return None
+
+
+def _judge_value(task, cases, data):
+    problem = _unplain(data)
+    if problem is not None:
+        return [_fail(case, problem[0], **problem[1]) for case, _ in cases]
+    value = decode_answer(data)
+    subchecks = []
+    for case, args in cases:
+        try:
+            got = task.apply(value, *args, **case.kwargs) if task.apply else value
+        except Exception as err:  # the value does not have the shape the task asks for
+            subchecks.append(_fail(case, f"error: {type(err).__name__}: {err}", status="error"))
+            continue
+        subchecks.append(_compare(task, case, args, got))
+    return subchecks
+
+
+def _judge_call(task, case, args, answer):
+    outcome = answer.get("outcome")
+    where = answer.get("where")
+    if outcome == "not attempted":
+        return SubCheck(case.label, "not attempted", 0, case.points)
+    if outcome == "skipped":
+        return _fail(case, "skipped: an earlier sub-check was stopped", status="error")
+    if outcome == "time limit":
+        return _fail(
+            case, "stopped: it ran longer than the time limit", status="error", where=where, hint_id="time-limit",
+            hint="The input is small, so this should take well under a second. Is a loop running "
+            "forever (a while loop whose condition never changes)?",
+        )
+    if outcome == "rule":
+        called = ", ".join(answer.get("forbidden", [])) or "a routine it forbids"
+        return _fail(case, f"breaks the rule of this task: it calls {called}", where=where, **_rule_hint(task))
+    if outcome == "raised":
+        return _fail(case, f"error: {answer.get('error')}", status="error", where=where)
+    for name, sent, after in zip(task.params, args, answer.get("args_after", [])):
+        if isinstance(sent, np.ndarray) and after is not None and not _same(sent, decode_answer(after)):
+            return _fail(case, f"your function changed its input {name}", **_mutation_hint(name, sent, decode_answer(after)))
+    if task.rule and _runtime_requirement_missed(task.rule, answer):
+        return _fail(case, f"breaks the rule of this task: it did not call {_required(task.rule)}", **_rule_hint(task))
+    problem = _unplain(answer.get("answer"))
+    if problem is not None:
+        return _fail(case, problem[0], **problem[1])
+    got = decode_answer(answer.get("answer"))
+    if case.verify is not None:
+        facts = dict(answer.get("facts") or {})
+        if "peak" in answer:
+            facts["peak"] = answer["peak"]
+        found = case.verify(got, args, case.kwargs, facts)
+        if found is not None:
+            message, hint_id, hint = found
+            return _fail(case, message, hint_id=hint_id, hint=hint)
+    if not case.compare_value:
+        return SubCheck(case.label, "passed", case.points, case.points)
+    return _compare(task, case, args, got)
+
+
+def _runtime_requirement_missed(rule, answer):
+    """A required routine that can be counted at run time, and was not called."""
+    countable = [r for r in rule.require if r != "@"]
+    return bool(countable) and len(countable) == len(rule.require) and answer.get("required_calls", 0) == 0
+
+
+def _required(rule):
+    return " or ".join(r.replace("numpy.", "np.", 1) for r in rule.require)
+
+
+def _compare(task, case, args, got):
+    expected = task.reference(*args, **case.kwargs)
+    if equal(expected, got):
+        return SubCheck(case.label, "passed", case.points, case.points)
+    return _fail(case, _what_differs(expected, got), **_show(expected, got),
+                 **diagnose(task, case, args, case.kwargs, expected, got))
+
+
+def _same(a, b):
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _mutation_hint(name, before, after):
+    hint = (
+        f"Never modify an input: the caller still needs {name}. Work on a copy "
+        f"({name}.copy(), or np.pad, which returns a new array) or build a new array."
+    )
+    if before.shape == after.shape and before.dtype.kind == "f":
+        change = float(np.max(np.abs(after - before)))
+        if change < 1e-9:
+            hint = (
+                f"{name} changed by at most {change:.1e}: adding eps and subtracting it again "
+                f"does not always give back the same float. Save the old value and put it "
+                f"back, or perturb a copy."
+            )
+    return {"hint_id": "input-mutated", "hint": hint}
+
+
+def _what_differs(expected, got):
+    if got is None:
+        return "your function returned None"
+    if not isinstance(expected, np.ndarray):
+        return "wrong answer"
+    array = as_array(got)
+    if array is None:
+        return f"expected an array, got {_describe(got)}"
+    if array.shape != np.shape(expected):
+        return f"wrong shape: expected {np.shape(expected)}, got {array.shape}"
+    return "wrong values"
+
+
+# --- showing expected and got -----------------------------------------------------------------
+
+
+def _format(value):
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=4, suppress=True, linewidth=72):
+            return np.array2string(value, separator=" ")
+    if isinstance(value, (np.generic, float)):
+        return f"{float(value):.6g}" if np.isrealobj(value) else str(value)
+    return repr(value)
+
+
+def _is_small(value):
+    if isinstance(value, np.ndarray):
+        return value.ndim <= 2 and value.size <= 36 and value.shape[-1:] <= (8,)
+    return len(repr(value)) <= 60
+
+
+def _show(expected, got):
+    """``expected``/``got`` blocks when small, a one-line ``summary`` when not."""
+    if got is None:
+        return {}
+    if not isinstance(expected, np.ndarray):
+        return {"summary": f"expected {_format(expected)}, got {_format(got)}"}
+    array = as_array(got)
+    if array is None:
+        return {}
+    shown = {}
+    if _is_small(expected) and _is_small(array):
+        shown.update(expected=_format(expected), got=_format(array))
+    if array.shape != expected.shape:
+        if array.dtype != expected.dtype:
+            shown["summary"] = f"and the dtype: expected {expected.dtype}, got {array.dtype}"
+        return shown
+    error = np.abs(array.astype(np.result_type(array, expected, np.float64)) - expected)
+    error = np.where(np.isnan(error), np.inf, error)
+    worst = np.unravel_index(int(np.argmax(error)), error.shape)
+    wrong = int(np.count_nonzero(~np.isclose(array, expected, *tolerance(expected), equal_nan=True)))
+    where = ", ".join(str(int(i)) for i in worst)
+    dtypes = f"{expected.dtype}" if array.dtype == expected.dtype else f"{expected.dtype}; yours {array.dtype}"
+    shown["summary"] = (
+        f"{wrong} of {expected.size} values differ; the largest error is {_format(error[worst])} "
+        f"at [{where}]: expected {_format(expected[worst])}, got {_format(array[worst])}"
+        + ("" if shown.get("expected") else f" (shape {expected.shape}, {dtypes})")
+    )
+    return shown
+
+
+def _describe(value):
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return f"{type(value).__name__} {text}"

@@ -1,0 +1,274 @@
+"""A submission's own kernel: run the notebook within limits, then ask the kernel for plain answers.
+
+The grader treats the kernel as untrusted.  It runs the submitted notebook
+there, top to bottom, with
+
+- a time limit per cell and one for the whole notebook,
+- a cap on the kernel's memory (its address space, ``RLIMIT_AS``),
+- a cap on the output it keeps (a flood of prints is cut short),
+
+and then asks questions with :func:`Session.ask`: each sends the source of
+:mod:`convlab.grading.probe` and a request, and reads back one string of
+plain data, through the kernel's reply to the request itself (Jupyter's
+``user_expressions``), not through anything the notebook displays.
+
+Examples
+--------
+Limits have defaults an instructor can change from the command line:
+
+>>> limits = Limits()
+>>> limits.cell_timeout, limits.memory_bytes // 2**30
+(60, 4)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import json
+import resource
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import probe
+
+__all__ = ["Limits", "Session", "KernelGone", "run"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a submission may take.
+
+    Attributes
+    ----------
+    cell_timeout : int
+        Seconds one cell may run before the kernel is interrupted.
+    notebook_timeout : int
+        Seconds the whole notebook may run, cells and questions.
+    memory_bytes : int
+        The kernel's address space: an allocation beyond it raises
+        ``MemoryError`` in the learner's code instead of exhausting the machine.
+    output_bytes : int
+        Output kept from the whole notebook; the rest is dropped, with a note.
+    """
+
+    cell_timeout: int = 60
+    notebook_timeout: int = 900
+    memory_bytes: int = 4 * 2**30
+    output_bytes: int = 2 * 2**20
+
+
+class KernelGone(RuntimeError):
+    """The kernel died or stopped answering."""
+
+
+_PROBE_SOURCE = inspect.getsource(probe)
+
+# Runs in the kernel: the probe in a namespace of its own, the reply base64-encoded JSON.
+_ASK = """
+def __convlab_ask():
+    import base64, json
+    probe = {{"__name__": "convlab_probe"}}
+    exec(compile({source!r}, "<convlab-probe>", "exec"), probe)
+    arguments = json.loads(base64.b64decode({arguments!r}))
+    reply = probe[{function!r}](*arguments, **({keywords}))
+    return base64.b64encode(json.dumps(reply).encode()).decode()
+__convlab_reply = __convlab_ask()
+del __convlab_ask
+"""
+
+
+def _limit_memory(limit):
+    def apply():  # runs in the kernel's process, between fork and exec
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        """nbclient's client, keeping at most ``output_budget`` bytes of output."""
+
+        output_budget = 2 * 2**20
+
+        def output(self, outs, msg, display_id, cell_index):
+            size = len(json.dumps(msg.get("content", {}), default=str))
+            self.output_budget -= size
+            if self.output_budget < 0:
+                if not getattr(self, "_truncated", False):
+                    self._truncated = True
+                    from nbformat.v4 import new_output
+
+                    outs.append(new_output("stream", name="stderr", text="[the grader cut the output here: too much]\n"))
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    return CappedClient
+
+
+class Session:
+    """A notebook's kernel, after its cells have run: ask it questions with :meth:`ask`."""
+
+    def __init__(self, client, deadline):
+        self._client = client
+        self._deadline = deadline
+
+    async def ask(self, function, *arguments, timeout=60, keywords="{}"):
+        """Call ``probe.<function>(*arguments)`` in the kernel; return its JSON reply.
+
+        Parameters
+        ----------
+        function : str
+            ``"respond"`` or ``"environment"``.
+        *arguments
+            JSON-ready arguments.  ``respond`` also receives the learner's
+            globals (``keywords="{'namespace': globals()}"``).
+        timeout : float
+            Seconds to wait for the reply; the kernel is interrupted after that.
+
+        Raises
+        ------
+        KernelGone
+            When the kernel died, did not reply in time, or replied with
+            something that is not the probe's reply.
+        """
+        kc = self._client.kc
+        payload = base64.b64encode(json.dumps(list(arguments)).encode()).decode()
+        code = _ASK.format(source=_PROBE_SOURCE, arguments=payload, function=function, keywords=keywords)
+        timeout = max(1.0, min(timeout, self._deadline - time.monotonic()))
+        msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False,
+                            user_expressions={"reply": "__convlab_reply"})
+        end = time.monotonic() + timeout
+        while True:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                await self._client.km.interrupt_kernel()
+                raise KernelGone(f"no reply within {timeout:.0f} s")
+            try:
+                msg = await kc.get_shell_msg(timeout=min(remaining, 1.0))
+            except Exception:  # queue.Empty: keep waiting, unless the kernel died
+                if not await self._client.km.is_alive():
+                    raise KernelGone("the kernel died") from None
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                break
+        await self._drain()
+        content = msg["content"]
+        if content.get("status") != "ok":
+            raise KernelGone(f"the question failed in the kernel: {content.get('ename')}: {content.get('evalue')}")
+        return _decode_reply(content)
+
+    async def _drain(self):
+        """Drop what the learner's code printed while it was called: it never counts."""
+        while True:
+            try:
+                await self._client.kc.get_iopub_msg(timeout=0.05)
+            except Exception:  # queue.Empty
+                return
+
+
+def _decode_reply(content):
+    import ast
+
+    try:
+        expression = content["user_expressions"]["reply"]
+        text = ast.literal_eval(expression["data"]["text/plain"])
+        return json.loads(base64.b64decode(text))
+    except Exception as err:  # anything but the probe's reply
+        raise KernelGone(f"the kernel's reply could not be read ({type(err).__name__})") from None
+
+
+def run(nb, limits=Limits(), before=None, after=None):
+    """Run ``nb`` (modified in place) in a fresh kernel; ask questions before and after.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Its outputs are replaced by this run's.
+    limits : Limits
+    before, after : async callable, optional
+        ``await before(session)`` runs before the first cell, ``await
+        after(session)`` after the last; their results are returned.
+
+    Returns
+    -------
+    tuple
+        ``(executed notebook or None, problem or None, before's result, after's result)``.
+    """
+    return asyncio.run(_run(nb, limits, before, after))
+
+
+async def _run(nb, limits, before, after):
+    from nbclient.exceptions import DeadKernelError
+
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []  # results from the learner's own session never count
+            cell.execution_count = None
+    position = {"cell": None}
+    deadline = time.monotonic() + limits.notebook_timeout
+    with tempfile.TemporaryDirectory(prefix="convlab-grade-") as folder:
+        client = _client_class()(
+            nb,
+            timeout=limits.cell_timeout,
+            startup_timeout=120,
+            kernel_name="python3",
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            error_on_timeout={
+                "ename": "CellTimeoutError",
+                "evalue": f"the cell ran longer than {limits.cell_timeout} s and was interrupted",
+                "traceback": [],
+            },
+            record_timing=False,
+            resources={"metadata": {"path": folder}},
+        )
+        client.output_budget = limits.output_bytes
+        log = Path(folder, "kernel-stderr.txt")
+        asked = [None, None]
+        try:
+            with open(log, "wb") as stderr:  # the kernel's own messages stay out of the report
+                async with client.async_setup_kernel(stderr=stderr, preexec_fn=_limit_memory(limits.memory_bytes)):
+                    session = Session(client, deadline)
+                    if before is not None:
+                        asked[0] = await before(session)
+                    for index, cell in enumerate(nb.cells):
+                        if cell.cell_type != "code":
+                            continue
+                        position["cell"] = index
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise TimeoutError
+                        await asyncio.wait_for(client.async_execute_cell(cell, index), remaining)
+                    position["cell"] = None
+                    if after is not None:
+                        asked[1] = await after(session)
+        except DeadKernelError:
+            return None, f"the kernel died while running {_describe_cell(nb, position['cell'])}{_last_words(log)}", *asked
+        except (asyncio.TimeoutError, TimeoutError):
+            return None, f"the notebook did not finish within {limits.notebook_timeout} s", *asked
+        except Exception as err:  # the kernel did not start, or nbclient failed: report, go on
+            return None, f"could not run it: {type(err).__name__}: {err}", *asked
+    return nb, None, *asked
+
+
+def _last_words(log):
+    """The kernel's last line on stderr, if it said anything besides routine warnings."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    said = [line.strip() for line in lines if line.strip() and "WARNING" not in line]
+    return f" ({said[-1]})" if said else ""
+
+
+def _describe_cell(nb, index):
+    if index is None:
+        return "the notebook"
+    first = next((line.strip() for line in nb.cells[index].source.splitlines() if line.strip()), "")
+    return f"cell {index + 1} ({first[:60]})" if first else f"cell {index + 1}"

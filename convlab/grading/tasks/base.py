@@ -1,0 +1,343 @@
+"""The parts every task is made of: cases, mistakes, rules, inputs.
+
+A :class:`Task` is one thing a learner writes (a function such as
+``conv2d_loops``, or a value such as ``output_sizes``).  It has a reference
+answer computed by :mod:`convlab`, a few :class:`Case` objects (the
+sub-checks, each worth some points), the :class:`Mistake` objects a wrong
+answer is compared with, so the learner reads *which* mistake it looks
+like, and a :class:`~convlab.grading.rules.Rule` saying what the answer may
+and may not call.
+
+A case describes its inputs (shapes, dtypes, layouts), not their values:
+:meth:`Case.build` draws the values from a random generator.  The notebook's
+``check()`` passes a generator seeded from the task's name, so its feedback
+is the same on every run; the grader passes one seeded afresh for every
+grading run, so no answer can be looked up in advance.
+
+Examples
+--------
+>>> import numpy as np
+>>> case = Case("3×4 floats, 2×2 kernel", (floats(3, 4), floats(2, 2)))
+>>> x, k = case.build(np.random.default_rng(0))
+>>> x.shape, k.shape
+((3, 4), (2, 2))
+>>> np.array_equal(case.build(fixed_rng("demo", 0))[0], case.build(fixed_rng("demo", 0))[0])
+True
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+import convlab
+
+from ..rules import Rule
+
+__all__ = [
+    "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS",
+    "floats", "ints", "sizes", "transposed", "every_other_column", "fixed_rng", "fresh_rng",
+    "ConvLoss", "conv_task", "mistake", "flip", "view_requirement",
+    "KERNEL_FLIPPED", "KERNEL_NOT_FLIPPED", "STRIDE_IGNORED", "DILATION_IGNORED", "TOTAL_PADDING",
+    "STRIDES_FROM_SHAPE",
+]
+
+#: How each difficulty is shown in the notebooks (readable without colour).
+DIFFICULTY_STARS = {"easy": "★☆☆", "medium": "★★☆", "hard": "★★★"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One sub-check: what its inputs look like, and what it is worth.
+
+    Parameters
+    ----------
+    label : str
+        What the sub-check tries, in the learner's words ("6×7 floats, 3×3 kernel").
+    args : tuple or callable
+        The positional arguments: each a function of a random generator
+        (:func:`floats`, :func:`ints`, ...) or a plain value used as it is;
+        or one function of a random generator returning them all, for
+        arguments that depend on each other (a kernel with the input's channels).
+    kwargs : dict
+        Keyword arguments that are plain values.
+    points : int
+        What passing the sub-check is worth.
+    verify : callable, optional
+        ``verify(got, args, kwargs, facts)`` returns None or ``(message,
+        hint_id, hint)`` for a requirement beyond the value (a view rather
+        than a copy, memory under a limit).  ``facts`` holds what the probe
+        observed: for an array answer ``shares``, ``writeable``, ``strides``;
+        ``peak`` when measured.
+    compare_value : bool
+        Whether to compare the answer with the reference (False when
+        ``verify`` is the whole sub-check).
+    measure : {None, "peak-memory"}
+        Something the probe measures while the answer runs.
+    """
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    points: int = 1
+    verify: Callable | None = None
+    compare_value: bool = True
+    measure: str | None = None
+
+    def build(self, rng):
+        """The positional arguments, drawn from ``rng``."""
+        if callable(self.args):
+            return tuple(self.args(rng))
+        return tuple(spec(rng) if callable(spec) else spec for spec in self.args)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer and the hint for it.
+
+    Parameters
+    ----------
+    id : str
+        A short name ("kernel-flipped"); tests and reports use it.
+    hint : str
+        What the learner should read: what went wrong and how to fix it.
+    answer : callable
+        Same arguments as the task's reference; returns what code with this
+        mistake would return (None when the mistake cannot happen on these inputs).
+    """
+
+    id: str
+    hint: str
+    answer: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One graded task of an exercise notebook.
+
+    Parameters
+    ----------
+    name : str
+        The task's name, which is also the name of what the learner defines.
+    exercise : str
+        The notebook it belongs to, e.g. ``"01_loops"``.
+    title : str
+        A short title for reports.
+    difficulty : {"easy", "medium", "hard"}
+    kind : {"function", "value"}
+        Whether the learner writes a function (called with each case's
+        inputs) or a value (each case looks at part of it).
+    reference : callable
+        ``reference(*args, **kwargs)``: the right answer, from convlab.
+    cases : tuple of Case
+    mistakes : tuple of Mistake
+    rule : Rule, optional
+        What the answer may and may not call; stated in the task's text.
+    apply : callable, optional
+        For value tasks: ``apply(value, *args, **kwargs)`` gives what the
+        learner's value answers for one case.
+    params : tuple of str
+        Names of the positional arguments, for messages ("changed its input x").
+    axes : tuple of str, optional
+        Names of the result's axes, for the "axes in the wrong order" hint.
+    """
+
+    name: str
+    exercise: str
+    title: str
+    difficulty: str
+    kind: str
+    reference: Callable[..., Any]
+    cases: tuple
+    mistakes: tuple = ()
+    rule: Rule | None = None
+    apply: Callable | None = None
+    params: tuple = ()
+    axes: tuple | None = None
+
+    @property
+    def max_points(self):
+        return sum(case.points for case in self.cases)
+
+
+# --- random inputs --------------------------------------------------------------------------------
+
+
+def fixed_rng(task, index):
+    """The generator ``check()`` uses for a case: the same on every run."""
+    return np.random.default_rng(zlib.crc32(f"{task}:{index}".encode()))
+
+
+def fresh_rng(run_seed, task, index):
+    """The generator the grader uses for a case, from the seed of one grading run."""
+    return np.random.default_rng([run_seed, zlib.crc32(f"{task}:{index}".encode())])
+
+
+# Floats are rounded to two decimals so that small answers are easy to read side by side.
+def floats(*shape, dtype="float64"):
+    """Uniform floats in [-1, 1) of ``shape``."""
+    return lambda rng: rng.uniform(-1, 1, shape).round(2).astype(dtype)
+
+
+def ints(*shape, low=-3, high=4):
+    """Integers in [low, high) of ``shape``."""
+    return lambda rng: rng.integers(low, high, shape)
+
+
+def sizes(*ranges):
+    """A tuple of ints, one drawn from each ``(low, high)`` range (high excluded)."""
+    return lambda rng: tuple(int(rng.integers(low, high)) for low, high in ranges)
+
+
+def transposed(spec, axes=None):
+    """The same values seen through a transposed view (not C-contiguous)."""
+    return lambda rng: np.transpose(spec(rng), axes)
+
+
+def every_other_column(spec):
+    """A view of every other column: a stride twice the item size."""
+    return lambda rng: spec(rng)[..., ::2]
+
+
+class ConvLoss:
+    """``L(x) = sum(conv2d(x, k)**2) / 2``: a function input, with its exact gradient.
+
+    The learner's kernel gets a plain NumPy function computing the same
+    loss (:data:`convlab.grading.probe.CALLABLES`); the judge uses
+    :meth:`gradient`, computed by convlab in its own process.
+    """
+
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return float((convlab.conv2d(x, self.k) ** 2).sum() / 2)
+
+    def gradient(self, x):
+        return convlab.conv2d_backward(x, self.k, convlab.conv2d(x, self.k))[0]
+
+    def encode_input(self):
+        from ..probe import encode_input
+
+        return {"__callable__": "half_squared_correlation", "args": [encode_input(self.k)]}
+
+    def __repr__(self):
+        return f"L(x) = sum(conv2d(x, k)**2) / 2 with k of shape {self.k.shape}"
+
+
+# --- requirements besides the value -------------------------------------------------------------
+
+
+def view_requirement(got, args, kwargs, facts):
+    """A window view must share x's memory, be read-only and step by x's own strides."""
+    x = args[0]
+    if not facts or not facts.get("shares") or not facts["shares"][0]:
+        return (
+            "your result is a copy, not a view of x",
+            "copy-not-view",
+            "A copy of all windows can take R×S times the memory of x. Return the view "
+            "as_strided gives, without np.array/np.copy/ascontiguousarray.",
+        )
+    if facts.get("writeable"):
+        return (
+            "your view is writeable",
+            "writeable-view",
+            "Neighbouring windows share elements, so a write through the view changes several "
+            "windows at once. Pass writeable=False to as_strided.",
+        )
+    expected = convlab.sliding_windows(x, *args[1:], **kwargs)
+    steps = [s for s, n in zip(facts.get("strides", []), expected.shape) if n > 1]
+    if tuple(np.shape(got)) == expected.shape and steps != [s for s, n in zip(expected.strides, expected.shape) if n > 1]:
+        return (
+            f"your view's strides are {tuple(facts['strides'])}, expected {expected.strides}",
+            "strides-from-shape",
+            STRIDES_FROM_SHAPE[1],
+        )
+    return None
+
+
+# --- mistakes shared by several tasks ---------------------------------------------------------------
+
+KERNEL_FLIPPED = (
+    "kernel-flipped",
+    "These are the values of the kernel turned by 180°. conv2d slides k as it is "
+    "(cross-correlation): multiply x[i + r, j + s] by k[r, s], not by k[R-1-r, S-1-s].",
+)
+KERNEL_NOT_FLIPPED = (
+    "kernel-not-flipped",
+    "These are the values of conv2d, with the kernel as it is. Convolution turns the "
+    "kernel by 180° first: use k[::-1, ::-1] (both axes).",
+)
+STRIDE_IGNORED = (
+    "stride-ignored",
+    "Your result is what stride 1 gives: the stride was ignored. With stride s the "
+    "window for output (i, j) starts at row i*s and column j*s.",
+)
+DILATION_IGNORED = (
+    "dilation-ignored",
+    "Your result is what dilation 1 gives: the dilation was ignored. With dilation d the "
+    "taps of one window are d apart: rows i*s + r*d.",
+)
+TOTAL_PADDING = (
+    "total-padding",
+    "You padded as if padding counted both sides together (d2l's p_h). Here padding is "
+    "per side: padding=1 adds one row of zeros at the top AND one at the bottom.",
+)
+STRIDES_FROM_SHAPE = (
+    "strides-from-shape",
+    "Your strides were computed from the shape, as if x were C-contiguous. This input is "
+    "a transposed or sliced view, whose steps in memory are different: take them from "
+    "x.strides.",
+)
+
+
+def mistake(pair, answer):
+    """A :class:`Mistake` from one of the shared ``(id, hint)`` pairs above."""
+    return Mistake(pair[0], pair[1], answer)
+
+
+def flip(k):
+    """The kernel turned by 180° in its two spatial axes."""
+    return k[..., ::-1, ::-1]
+
+
+# --- the many convolution tasks ---------------------------------------------------------------------
+
+
+def conv_task(name, exercise, title, difficulty, cases, *, rule, axes, params=("x", "k"),
+              reference=None, mistakes=None, points=None):
+    """A task whose answer is ``conv2d(x, k)``: cases as ``(label, x spec, k spec)``.
+
+    Parameters
+    ----------
+    name, exercise, title, difficulty
+        As in :class:`Task`.
+    cases : list of tuple
+        ``(label, x, k)`` with ``x`` and ``k`` input specs.
+    rule : Rule
+    axes : tuple of str
+        Names of the result's axes.
+    params : tuple of str, optional
+    reference : callable, optional
+        Defaults to ``convlab.conv2d(x, k)``.
+    mistakes : tuple of Mistake, optional
+        Defaults to the flipped kernel.
+    points : list of int, optional
+        Points per case (1 each by default).
+
+    Returns
+    -------
+    Task
+    """
+    reference = reference or (lambda x, k: convlab.conv2d(x, k))
+    if mistakes is None:
+        mistakes = (mistake(KERNEL_FLIPPED, lambda x, k: reference(x, flip(k))),)
+    points = points or [1] * len(cases)
+    return Task(
+        name=name, exercise=exercise, title=title, difficulty=difficulty, kind="function",
+        params=params, axes=axes, reference=reference, rule=rule, mistakes=tuple(mistakes),
+        cases=tuple(Case(label, (x, k), points=p) for (label, x, k), p in zip(cases, points)),
+    )
