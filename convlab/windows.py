@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .params import _output_shape, as_pair, check_numeric_array
 
-__all__ = ["sliding_windows", "pad_hw", "byte_extent", "materialized_nbytes"]
+__all__ = ["sliding_windows", "pad_hw", "memory_owner", "byte_extent", "materialized_nbytes"]
 
 
 def sliding_windows(x, window, stride=1, dilation=1):
@@ -137,6 +137,39 @@ def pad_hw(x, padding, fill=0):
     return np.pad(x, width, constant_values=fill)
 
 
+def memory_owner(a):
+    """The array whose memory ``a`` views: ``a`` itself when it owns its data.
+
+    Follows ``.base`` to the end of the chain.  :func:`numpy.lib.stride_tricks.as_strided`
+    keeps its input behind a small helper object that is not an array, so
+    the walk looks through objects of any type and returns the last array
+    it met.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Any array or view.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> x = np.arange(12).reshape(3, 4)
+    >>> memory_owner(x[1:, ::2]).shape
+    (12,)
+    >>> memory_owner(sliding_windows(x.T, 2)).shape
+    (12,)
+    """
+    owner, obj = a, a.base
+    while obj is not None:
+        if isinstance(obj, np.ndarray):
+            owner = obj
+        obj = getattr(obj, "base", None)
+    return owner
+
+
 def byte_extent(a):
     """First and one-past-last byte that ``a`` can address, relative to its base.
 
@@ -163,13 +196,7 @@ def byte_extent(a):
     >>> byte_extent(sliding_windows(x, 3))
     (0, 128)
     """
-    # Follow .base to the array that owns the memory.  as_strided views keep
-    # their input behind a small helper object, so look through non-arrays too.
-    owner, obj = a, a.base
-    while obj is not None:
-        if isinstance(obj, np.ndarray):
-            owner = obj
-        obj = getattr(obj, "base", None)
+    owner = memory_owner(a)
     low, high = np.lib.array_utils.byte_bounds(a)
     start = np.lib.array_utils.byte_bounds(owner)[0]
     return low - start, high - start

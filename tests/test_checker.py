@@ -1,4 +1,9 @@
-"""The in-notebook checker: scores, hints for known mistakes, errors, time limits, display."""
+"""The in-notebook checker: scores, hints for known mistakes, rules, errors, time limits, display.
+
+The buggy answers below are built only from what every task's rule allows
+(slices, sums, np.pad, as_strided, and the contraction a task asks for), so
+that each reaches the comparison and the hint it is meant to provoke.
+"""
 
 import json
 
@@ -8,8 +13,8 @@ from numpy.lib.stride_tricks import as_strided
 
 import convlab
 from convlab.grading import RECORD_MIME, TASKS, check
-from convlab.grading.checker import GENERIC_HINTS
-from convlab.grading.tasks import REQUIREMENT_HINTS
+from convlab.grading.diagnosis import GENERIC_HINTS, equal
+from convlab.grading.tasks.base import REQUIREMENT_HINTS, fixed_rng
 
 
 # --- buggy answers, one per (task, mistake) -----------------------------------------------------
@@ -25,6 +30,45 @@ def loops(x, k, dtype=None, stop=0):
     return out
 
 
+def slow_conv(x, k, stride=1, padding=0, dilation=1):
+    """conv2d for every shape of its table, from np.pad, slices and sums only."""
+    (sh, sw), (ph, pw), (dh, dw) = (convlab.params.as_pair(v, n, 0) for v, n in
+                                    ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    x4 = x[None, None] if x.ndim == 2 else x[None] if x.ndim == 3 else x
+    k4 = k[None, None] if k.ndim == 2 else k[None] if k.ndim == 3 else k
+    xp = np.pad(x4, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
+    _, _, height, width = xp.shape
+    _, _, r, s = k4.shape
+    ho, wo = (height - dh * (r - 1) - 1) // sh + 1, (width - dw * (s - 1) - 1) // sw + 1
+    out = np.zeros((xp.shape[0], k4.shape[0], ho, wo), dtype=np.result_type(x, k))
+    for i in range(ho):
+        for j in range(wo):
+            patch = xp[:, :, i * sh:i * sh + dh * (r - 1) + 1:dh, j * sw:j * sw + dw * (s - 1) + 1:dw]
+            out[:, :, i, j] = (patch[:, None] * k4[None]).sum(axis=(2, 3, 4))
+    lead = (x.shape[:1] if x.ndim == 4 else ()) + (k.shape[:1] if k.ndim == 4 else ())
+    return out.reshape(lead + (ho, wo))
+
+
+def td(x, k):
+    """conv2d of (C, H, W) with (C, R, S) as the one tensordot the task asks for."""
+    return np.tensordot(convlab.sliding_windows(x, k.shape[-2:]), k, axes=([0, 3, 4], [0, 1, 2]))
+
+
+def es(x, k):
+    """The same with einsum."""
+    return np.einsum("cijrs,crs->ij", convlab.sliding_windows(x, k.shape[-2:]), k)
+
+
+def im2col_conv(x, k):
+    """(N, C, H, W) with (K, C, R, S) as one matrix product on the whole window matrix."""
+    n, c = x.shape[:2]
+    kf, _, r, s = k.shape
+    w = convlab.sliding_windows(x, (r, s))  # (N, C, Ho, Wo, R, S)
+    ho, wo = w.shape[2:4]
+    columns = w.transpose(1, 4, 5, 0, 2, 3).reshape(c * r * s, n * ho * wo)
+    return (k.reshape(kf, -1) @ columns).reshape(kf, n, ho, wo).transpose(1, 0, 2, 3)
+
+
 def windows_with(x, window, strides=None, shape=None, writeable=False):
     r, s = window
     h, w = x.shape
@@ -33,16 +77,26 @@ def windows_with(x, window, strides=None, shape=None, writeable=False):
     return as_strided(x, shape=shape, strides=(row, col, row, col), writeable=writeable)
 
 
-def strided_windows(x, window, stride, dilation):
-    return convlab.sliding_windows(x, window, stride, dilation)
+def strided_windows(x, window, stride, dilation, steps=None):
+    """Windows with stride and dilation from as_strided; ``steps`` replaces x.strides."""
+    (r, s), (sh, sw), (dh, dw) = window, stride, dilation
+    ho, wo = (x.shape[0] - dh * (r - 1) - 1) // sh + 1, (x.shape[1] - dw * (s - 1) - 1) // sw + 1
+    row, col = steps or x.strides
+    return as_strided(x, (ho, wo, r, s), (sh * row, sw * col, dh * row, dw * col), writeable=False)
 
 
 def strided_from_shape(x, window, stride, dilation):
     """Window strides computed as if x were C-contiguous: (W * itemsize, itemsize)."""
-    (sh, sw), (dh, dw) = stride, dilation
-    row, col = x.shape[1] * x.itemsize, x.itemsize
-    shape = convlab.sliding_windows(x, window, stride, dilation).shape
-    return as_strided(x, shape, (sh * row, sw * col, dh * row, dw * col), writeable=False)
+    return strided_windows(x, window, stride, dilation, steps=(x.shape[1] * x.itemsize, x.itemsize))
+
+
+def c_steps(shape, itemsize, order="C"):
+    """Byte strides of an array of ``shape``, worked out by hand."""
+    steps, step = [], itemsize
+    for n in (reversed(shape) if order == "C" else shape):
+        steps.append(step)
+        step *= n
+    return tuple(reversed(steps)) if order == "C" else tuple(steps)
 
 
 def size(input_hw, kernel_hw, stride, padding, dilation, two=2, span=None, plus=1, ceil=False):
@@ -59,17 +113,17 @@ def pad_with(x, rows, cols, lead=None):
     return np.pad(x, lead_pad + [(rows, rows), (cols, cols)])
 
 
-def general(x, k, stride, padding, dilation):
-    return convlab.conv2d(x, k, stride, padding, dilation)
-
-
 def chunked(x, k, max_bytes, drop_last=False):
     n, c, h, w = x.shape
     kf, _, r, s = k.shape
     ho, wo = h - r + 1, w - s + 1
     step = max(1, max_bytes // (c * r * s * ho * wo * x.itemsize))
     stop = n // step * step if drop_last else n
-    return np.concatenate([convlab.conv2d(x[i:min(i + step, stop)], k) for i in range(0, stop, step)])
+    return np.concatenate([im2col_conv(x[i:min(i + step, stop)], k) for i in range(0, stop, step)])
+
+
+def pool(x, window, stride, reduce=np.max):
+    return reduce(convlab.sliding_windows(x, window, stride), axis=(-2, -1))
 
 
 def central(f, x, eps, divide=2):
@@ -105,7 +159,18 @@ def central_in_place(f, x, eps):
 
 
 def transpose_conv(y, k, stride, flip=False):
-    return convlab.conv_transpose2d(y, k[::-1, ::-1] if flip else k, stride)
+    """Each y[i, j] * k added into the output block at (i*stride, j*stride)."""
+    k = k[::-1, ::-1] if flip else k
+    (h, w), (r, s) = y.shape, k.shape
+    out = np.zeros(((h - 1) * stride + r, (w - 1) * stride + s), dtype=np.result_type(y, k))
+    for i in range(h):
+        for j in range(w):
+            out[i * stride:i * stride + r, j * stride:j * stride + s] += y[i, j] * k
+    return out
+
+
+class Subclass(np.ndarray):
+    """An array type of the learner's own, whose behaviour the judge cannot trust."""
 
 
 def no_return(x, k):
@@ -129,27 +194,29 @@ MISTAKES = [
     ("conv2d_loops", "axes-swapped", lambda x, k: loops(x, k).T),
     ("conv2d_loops", "input-mutated", mutates),
     ("conv2d_loops", "returned-none", no_return),
+    ("conv2d_loops", "not-plain-data", lambda x, k: loops(x, k).view(Subclass)),
+    ("conv2d_loops", "rule", lambda x, k: convlab.conv2d(x, k)),
     ("convolve2d_loops", "kernel-not-flipped", loops),
     ("convolve2d_loops", "flipped-one-axis", lambda x, k: loops(x, k[::-1])),
-    ("conv2d_loops_channels", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("conv2d_loops_channels", "kernel-flipped", lambda x, k: slow_conv(x, k[..., ::-1, ::-1])),
     ("conv2d_loops_channels", "first-channel-only", lambda x, k: loops(x[0], k[0])),
     ("count_multiplies", "input-positions", lambda hw, k: hw[0] * hw[1] * k[0] * k[1]),
     ("count_multiplies", "off-by-one", lambda hw, k: (hw[0] - k[0]) * (hw[1] - k[1]) * k[0] * k[1]),
-    ("c_strides", "elements-not-bytes", lambda shape, itemsize: np.empty(shape, np.int8).strides),
-    ("c_strides", "bits-not-bytes", lambda shape, itemsize: tuple(8 * s for s in np.empty(shape, f"V{itemsize}").strides)),
-    ("c_strides", "fortran-order", lambda shape, itemsize: np.empty(shape, f"V{itemsize}", order="F").strides),
+    ("c_strides", "elements-not-bytes", lambda shape, itemsize: c_steps(shape, 1)),
+    ("c_strides", "bits-not-bytes", lambda shape, itemsize: c_steps(shape, 8 * itemsize)),
+    ("c_strides", "fortran-order", lambda shape, itemsize: c_steps(shape, itemsize, order="F")),
     ("windows", "strides-from-shape", lambda x, window: windows_with(x, window, (x.shape[1] * x.itemsize, x.itemsize))),
     ("windows", "copy-not-view", lambda x, window: np.array(windows_with(x, window))),
     ("windows", "writeable-view", lambda x, window: windows_with(x, window, writeable=True)),
     ("windows", "outside-memory", lambda x, window: windows_with(
         x, window, shape=(x.shape[0] - window[0] + 2, x.shape[1] - window[1] + 1) + tuple(window))),
-    ("windows_strided", "stride-ignored", lambda x, window, stride, dilation: strided_windows(x, window, 1, dilation)),
-    ("windows_strided", "dilation-ignored", lambda x, window, stride, dilation: strided_windows(x, window, stride, 1)),
+    ("windows_strided", "stride-ignored", lambda x, window, stride, dilation: strided_windows(x, window, (1, 1), dilation)),
+    ("windows_strided", "dilation-ignored", lambda x, window, stride, dilation: strided_windows(x, window, stride, (1, 1))),
     ("windows_strided", "stride-dilation-swapped", lambda x, window, stride, dilation: strided_windows(x, window, dilation, stride)),
     ("windows_strided", "strides-from-shape", lambda x, window, stride, dilation: strided_from_shape(
         x, window, stride, dilation)),
-    ("conv2d_tensordot", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
-    ("conv2d_einsum", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("conv2d_tensordot", "kernel-flipped", lambda x, k: td(x, k[..., ::-1, ::-1])),
+    ("conv2d_einsum", "kernel-flipped", lambda x, k: es(x, k[..., ::-1, ::-1])),
     ("output_size", "ceil-division", lambda *a: size(*a, ceil=True)),
     ("output_size", "off-by-one", lambda *a: size(*a, plus=0)),
     ("output_size", "total-padding", lambda *a: size(*a, two=1)),
@@ -158,19 +225,19 @@ MISTAKES = [
     ("pad", "total-padding", lambda x, p: pad_with(x, p[0] // 2, p[1] // 2)),
     ("pad", "rows-cols-swapped", lambda x, p: pad_with(x, p[1], p[0])),
     ("pad", "padded-every-axis", lambda x, p: pad_with(x, p[0], p[1], lead=p[0])),
-    ("conv2d_general", "stride-ignored", lambda x, k, s, p, d: general(x, k, 1, p, d)),
-    ("conv2d_general", "dilation-ignored", lambda x, k, s, p, d: general(x, k, s, p, 1)),
-    ("conv2d_general", "total-padding", lambda x, k, s, p, d: general(x, k, s, (p[0] // 2, p[1] // 2), d)),
-    ("conv2d_general", "kernel-flipped", lambda x, k, s, p, d: general(x, k[..., ::-1, ::-1], s, p, d)),
-    ("conv2d_general", "padding-ignored", lambda x, k, s, p, d: general(x, k, s, 0, d)),
-    ("conv2d_bank", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
-    ("conv2d_bank", "axes-swapped", lambda x, k: convlab.conv2d(x, k).transpose(1, 2, 0)),
-    ("conv2d_batch", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
-    ("conv2d_batch", "axes-swapped", lambda x, k: convlab.conv2d(x, k).transpose(1, 0, 2, 3)),
+    ("conv2d_general", "stride-ignored", lambda x, k, s, p, d: slow_conv(x, k, 1, p, d)),
+    ("conv2d_general", "dilation-ignored", lambda x, k, s, p, d: slow_conv(x, k, s, p, 1)),
+    ("conv2d_general", "total-padding", lambda x, k, s, p, d: slow_conv(x, k, s, (p[0] // 2, p[1] // 2), d)),
+    ("conv2d_general", "kernel-flipped", lambda x, k, s, p, d: slow_conv(x, k[..., ::-1, ::-1], s, p, d)),
+    ("conv2d_general", "padding-ignored", lambda x, k, s, p, d: slow_conv(x, k, s, 0, d)),
+    ("conv2d_bank", "kernel-flipped", lambda x, k: slow_conv(x, k[..., ::-1, ::-1])),
+    ("conv2d_bank", "axes-swapped", lambda x, k: slow_conv(x, k).transpose(1, 2, 0)),
+    ("conv2d_batch", "kernel-flipped", lambda x, k: slow_conv(x, k[..., ::-1, ::-1])),
+    ("conv2d_batch", "axes-swapped", lambda x, k: slow_conv(x, k).transpose(1, 0, 2, 3)),
     ("conv1x1", "weights-transposed", lambda x, w: np.einsum("cf,nchw->nfhw", w, x)),
     ("im2col", "row-order", lambda x, window: convlab.sliding_windows(x, window).transpose(3, 4, 0, 1, 2).reshape(
         x.shape[0] * window[0] * window[1], -1)),
-    ("conv2d_im2col", "kernel-flipped", lambda x, k: convlab.conv2d(x, k[..., ::-1, ::-1])),
+    ("conv2d_im2col", "kernel-flipped", lambda x, k: im2col_conv(x, k[..., ::-1, ::-1])),
     ("multiply_adds", "input-positions", lambda xs, ks, **kw: xs[0] * ks[0] * xs[2] * xs[3] * xs[1] * ks[2] * ks[3]),
     ("multiply_adds", "channels-missing", lambda xs, ks, **kw: convlab.output_shape(
         xs[2:], ks[2:], **kw)[0] * convlab.output_shape(xs[2:], ks[2:], **kw)[1] * xs[0] * ks[0] * ks[2] * ks[3]),
@@ -178,10 +245,10 @@ MISTAKES = [
         * (xs[2] - ks[2] + 1) * (xs[3] - ks[3] + 1) * item),
     ("columns_nbytes", "input-bytes", lambda xs, ks, item: int(np.prod(xs)) * item),
     ("conv2d_chunked", "last-chunk-dropped", lambda x, k, m: chunked(x, k, m, drop_last=True)),
-    ("conv2d_chunked", "memory-bound", lambda x, k, m: convlab.conv2d(x, k, method="im2col")),
-    ("max_pool", "stride-ignored", lambda x, window, stride: convlab.max_pool2d(x, window, 1)),
-    ("max_pool", "stride-is-window", lambda x, window, stride: convlab.max_pool2d(x, window)),
-    ("avg_pool", "stride-ignored", lambda x, window, stride: convlab.avg_pool2d(x, window, 1)),
+    ("conv2d_chunked", "memory-bound", lambda x, k, m: im2col_conv(x, k)),
+    ("max_pool", "stride-ignored", lambda x, window, stride: pool(x, window, 1)),
+    ("max_pool", "stride-is-window", lambda x, window, stride: pool(x, window, window)),
+    ("avg_pool", "stride-ignored", lambda x, window, stride: pool(x, window, 1, reduce=np.mean)),
     ("avg_pool", "integer-truncation", lambda x, window, stride: convlab.sliding_windows(x, window, stride).sum(
         axis=(-2, -1)) // (window * window)),
     ("numerical_gradient", "half-difference", lambda f, x, eps: central(f, x, eps, divide=1)),
@@ -304,7 +371,7 @@ def test_a_loop_that_never_ends_is_stopped():
     result = check("conv2d_loops", conv2d_loops, time_limit=0.2)
     first, *rest = result.subchecks
     assert first.status == "error" and first.hint_id == "time-limit"
-    assert "stopped after 0.2 s" in first.message
+    assert first.message == "stopped after 0.2 s"
     assert first.where and ("while i < 10" in first.where or "pass" in first.where)
     assert all("skipped" in sub.message for sub in rest)  # one stop, not one per sub-check
 
@@ -360,7 +427,7 @@ def test_small_values_side_by_side_large_ones_summarised():
     small = result.subchecks[0]  # 2×3 output
     assert small.expected is not None and small.got is not None
     assert "values differ; the largest error is" in small.summary
-    big = check("conv2d_batch", lambda x, k: convlab.conv2d(x, k) + 1e-3).subchecks[0]  # (2, 4, 4, 5)
+    big = check("conv2d_batch", lambda x, k: slow_conv(x, k) + 1e-3).subchecks[0]  # (2, 4, 4, 5)
     assert big.expected is None and big.got is None
     assert "at [" in big.summary and big.summary.endswith("(shape (2, 4, 4, 5), float64)")
 
@@ -420,18 +487,76 @@ def test_every_task_has_cases_and_known_difficulty():
 
 def test_each_mistake_differs_from_the_right_answer_somewhere():
     """A mistake that always equals the right answer could never be recognised."""
-    from convlab.grading.checker import _equal
-
     for task in TASKS.values():
         for mistake in task.mistakes:
             differs = False
-            for case in task.cases:
+            for i, case in enumerate(task.cases):
                 if not case.compare_value:
                     continue
+                args = case.build(fixed_rng(task.name, i))
                 try:
-                    wrong = mistake.answer(*case.inputs(), **case.kwargs)
+                    wrong = mistake.answer(*args, **case.kwargs)
                 except Exception:
                     continue
-                if wrong is not None and not _equal(task.reference(*case.inputs(), **case.kwargs), wrong):
+                if wrong is not None and not equal(task.reference(*args, **case.kwargs), wrong):
                     differs = True
             assert differs, f"{task.name}: mistake {mistake.id} never differs from the answer"
+
+
+# --- rules -------------------------------------------------------------------------------------------
+
+
+def test_a_shortcut_breaks_the_rule_before_anything_else():
+    result = check("conv2d_loops", lambda x, k: convlab.conv2d(x, k))
+    assert result.points == 0
+    assert {sub.hint_id for sub in result.subchecks} == {"rule"}
+    first = result.subchecks[0]
+    assert first.message == "breaks the rule of this task: it uses convlab.conv2d"
+    assert first.hint == "Rule: " + TASKS["conv2d_loops"].rule.text
+    assert "Rule: Write the loops yourself" in str(result)
+
+
+def test_a_routine_reached_at_run_time_only_is_refused_while_it_runs():
+    import scipy.signal
+
+    def conv2d_loops(x, k):
+        return getattr(scipy.signal, "correlate" + "2d")(x, k, mode="valid")
+
+    first = check("conv2d_loops", conv2d_loops).subchecks[0]
+    assert first.message == "breaks the rule of this task: it calls scipy.signal.correlate2d"
+    assert first.where and "of conv2d_loops called it" in first.where
+    assert scipy.signal.correlate2d.__module__ == "scipy.signal._signaltools"  # put back afterwards
+
+
+def test_catching_the_refusal_does_not_hide_it():
+    def conv2d_loops(x, k):
+        try:
+            return getattr(convlab, "con" + "v2d")(x, k)
+        except BaseException:
+            return loops(x, k)
+
+    assert {sub.hint_id for sub in check("conv2d_loops", conv2d_loops).subchecks} == {"rule"}
+
+
+def test_a_required_routine_must_be_called():
+    def conv2d_einsum(x, k):
+        return td(x, k)  # right values, but tensordot where the task asks for einsum
+
+    first = check("conv2d_einsum", conv2d_einsum).subchecks[0]
+    assert first.hint_id == "rule" and "np.tensordot" in first.message
+    assert check("conv2d_einsum", es).passed
+
+
+def test_honest_answers_keep_every_rule():
+    def c_strides(shape, itemsize):
+        return c_steps(shape, itemsize)
+
+    def windows_strided(x, window, stride, dilation):
+        return strided_windows(x, window, stride, dilation)
+
+    for task, answer in [("conv2d_loops", loops), ("conv2d_tensordot", td), ("conv2d_einsum", es),
+                         ("c_strides", c_strides), ("windows_strided", windows_strided),
+                         ("conv2d_im2col", im2col_conv), ("conv_transpose", transpose_conv),
+                         ("conv2d_general", slow_conv)]:
+        result = check(task, answer)
+        assert result.passed, str(result)

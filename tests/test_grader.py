@@ -2,6 +2,8 @@
 
 Each graded notebook starts a kernel (a second or two), so the notebooks are
 graded in a few batches, two at a time, and the tests share the results.
+Hostile submissions (forged records, shortcuts, patched NumPy) are in
+``tests/test_grading_trust.py``.
 """
 
 import copy
@@ -22,14 +24,14 @@ from convlab.grading.grader import (
     EXIT_GRADED,
     EXIT_POINTS_LOST,
     EXIT_UNGRADABLE,
+    Limits,
     NotebookGrade,
     TaskGrade,
-    _progress_bar,
     exit_status,
     grade,
     main,
-    text_report,
 )
+from convlab.grading.reports import progress_bar, text_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -55,6 +57,7 @@ def test_every_solution_scores_full_marks(solution_grades):
         assert g.points == g.max_points == sum(TASKS[name].max_points for name in EXERCISES[g.exercise])
         assert all(t.status == "passed" for t in g.tasks), text_report([g])
         assert g.cell_errors == []
+        assert g.flags == [], g.flags  # honest work raises no flag
 
 
 def test_each_check_reports_once(solution_grades):
@@ -105,12 +108,21 @@ def _variants():
         fake = copy.deepcopy(_cell(nb, 'check("conv2d_loops")').outputs)
         cell.outputs = fake
 
+    def memory_hog(nb):  # 3 GiB where the kernel may have 2: a MemoryError, not a swapping machine
+        _cell(nb, "def convolve2d_loops(").source = "import numpy as np\nbig = np.ones(3 * 2**27)"
+
+    def flood(nb):  # about 20 MB of output
+        _cell(nb, "def convolve2d_loops(").source = "for i in range(200_000):\n    print('x' * 100)"
+
     for change in (syntax_error, loop_in_a_cell, loop_in_a_function, kernel_dies, function_deleted,
-                   check_deleted, renamed, stale_outputs):
+                   check_deleted, renamed, stale_outputs, memory_hog, flood):
         nb = copy.deepcopy(source)
         change(nb)
         name = change.__name__ + ("_01_loops" if change is renamed else "")
         yield name, nb
+
+
+LIMITS = Limits(cell_timeout=5, call_timeout=2, memory_bytes=2 * 2**30)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +138,7 @@ def broken(tmp_path_factory):
     paths["binary"].write_bytes(bytes(range(256)))
     paths["missing"] = folder / "absent.ipynb"
     before = {name: digest(path) for name, path in paths.items() if path.exists()}
-    grades = grade(list(paths.values()), timeout=5, jobs=2)
+    grades = grade(list(paths.values()), limits=LIMITS, jobs=2, keep=True)
     after = {name: digest(path) for name, path in paths.items() if path.exists()}
     assert after == before, "the grader modified a submission"
     return dict(zip(paths, grades))
@@ -156,8 +168,8 @@ def test_infinite_loop_in_a_checked_function(broken):
     g = broken["loop_in_a_function"]
     assert g.graded
     task = next(t for t in g.tasks if t.task == "convolve2d_loops")
-    assert (task.points, task.status) == (0, "not run")
-    assert "its check stopped" in task.first_failure and "time limit" in task.first_failure
+    assert (task.points, task.status, task.hint_id) == (0, "failed", "time-limit")
+    assert task.first_failure.endswith("stopped after 2 s")
     assert scores(g)["count_multiplies"] == (3, "passed")
 
 
@@ -169,10 +181,32 @@ def test_a_kernel_that_dies_cannot_be_graded(broken):
 
 def test_deleted_function_and_deleted_check(broken):
     assert scores(broken["function_deleted"])["conv2d_loops_channels"] == (0, "not attempted")
-    g = broken["check_deleted"]
-    task = next(t for t in g.tasks if t.task == "count_multiplies")
-    assert (task.points, task.status, task.first_failure) == (0, "not run", "no check cell for it in the notebook")
-    assert g.max_points == 12  # the task still counts
+    g = broken["check_deleted"]  # the grader asks for the function itself, checked in the notebook or not
+    assert scores(g)["count_multiplies"] == (3, "passed")
+    assert g.max_points == 12
+
+
+def test_memory_is_capped(broken):
+    g = broken["memory_hog"]
+    assert g.graded and any("MemoryError" in error for error in g.cell_errors), g.cell_errors
+    assert scores(g)["count_multiplies"] == (3, "passed")
+
+
+def test_a_flood_of_output_is_cut(broken):
+    g = broken["flood"]
+    assert g.graded and scores(g)["count_multiplies"] == (3, "passed")
+    kept = sum(len(json.dumps(cell.get("outputs", []))) for cell in g.executed.cells)
+    assert kept < 3 * 2**20
+    assert any("the grader cut the output here" in json.dumps(cell.get("outputs", [])) for cell in g.executed.cells)
+
+
+def test_a_notebook_has_a_time_limit_of_its_own(tmp_path):
+    nb = nbformat.v4.new_notebook(metadata={"convlab": {"exercise": "01_loops"}})
+    nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(3)") for _ in range(3)]
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(nb, path)
+    (g,) = grade([path], limits=Limits(cell_timeout=60, notebook_timeout=5))
+    assert not g.graded and g.error == "the notebook did not finish within 5 s"
 
 
 def test_exercise_from_the_file_name(broken):
@@ -227,7 +261,7 @@ def test_exit_status():
 
 def test_progress_bar():
     stream = StringIO()
-    show = _progress_bar(stream)
+    show = progress_bar(stream)
     show(1, 4)
     show(4, 4)
     assert stream.getvalue() == (
@@ -245,7 +279,7 @@ def test_json_csv_and_exit_status(tmp_path, capsys):
     args = Namespace(
         paths=[str(ROOT / "solutions" / "00_start_here.ipynb"), str(ROOT / "exercises" / "00_start_here.ipynb"),
                str(notes)],
-        json=True, csv=str(gradebook), jobs=2, timeout=60, strict=False,
+        json=True, csv=str(gradebook), jobs=2, timeout=60, notebook_timeout=600, memory=4, strict=False,
     )
     assert main(args) == EXIT_UNGRADABLE
     captured = capsys.readouterr()
@@ -259,6 +293,7 @@ def test_json_csv_and_exit_status(tmp_path, capsys):
 
     rows = list(csv.DictReader(gradebook.open()))
     assert [row["graded"] for row in rows] == ["yes", "yes", "no"]
+    assert [row["flags"] for row in rows] == ["", "", ""]
     assert (rows[0]["points"], rows[0]["max_points"], rows[0]["output_sizes"], rows[0]["top_left"]) == ("6", "6", "3", "3")
     assert rows[1]["points"] == "0" and rows[2]["points"] == ""
 

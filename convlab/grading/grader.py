@@ -139,10 +139,10 @@ def grade_notebook(path, limits=Limits(), keep=False, seed=None):
             if gone is not None:
                 replies[task.name] = gone
                 continue
-            wait = len(task.cases) * (judging.DEFAULT_TIME_LIMIT + 2) + 30
+            wait = len(task.cases) * (limits.call_timeout + 2) + 30
             try:
                 replies[task.name] = await session.ask(
-                    "respond", judging.request(task, built[task.name]), timeout=wait,
+                    "respond", judging.request(task, built[task.name], limits.call_timeout), timeout=wait,
                     keywords="{'namespace': globals()}",
                 )
             except KernelGone as err:

@@ -159,7 +159,7 @@ def _judge_call(task, case, args, answer):
         return _fail(case, "skipped: an earlier sub-check was stopped", status="error")
     if outcome == "time limit":
         return _fail(
-            case, "stopped: it ran longer than the time limit", status="error", where=where, hint_id="time-limit",
+            case, f"stopped after {answer.get('seconds', 0):g} s", status="error", where=where, hint_id="time-limit",
             hint="The input is small, so this should take well under a second. Is a loop running "
             "forever (a while loop whose condition never changes)?",
         )

@@ -46,6 +46,8 @@ class Limits:
     ----------
     cell_timeout : int
         Seconds one cell may run before the kernel is interrupted.
+    call_timeout : float
+        Seconds one call of an answer, on one case's inputs, may run.
     notebook_timeout : int
         Seconds the whole notebook may run, cells and questions.
     memory_bytes : int
@@ -56,6 +58,7 @@ class Limits:
     """
 
     cell_timeout: int = 60
+    call_timeout: float = 10.0
     notebook_timeout: int = 900
     memory_bytes: int = 4 * 2**30
     output_bytes: int = 2 * 2**20
@@ -237,17 +240,11 @@ async def _run(nb, limits, before, after):
                     session = Session(client, deadline)
                     if before is not None:
                         asked[0] = await before(session)
-                    for index, cell in enumerate(nb.cells):
-                        if cell.cell_type != "code":
-                            continue
-                        position["cell"] = index
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            raise TimeoutError
-                        await asyncio.wait_for(client.async_execute_cell(cell, index), remaining)
-                    position["cell"] = None
-                    if after is not None:
+                    finished = await _run_cells(client, nb, limits, deadline, position)
+                    if finished and after is not None:
                         asked[1] = await after(session)
+            if not finished:
+                raise TimeoutError
         except DeadKernelError:
             return None, f"the kernel died while running {_describe_cell(nb, position['cell'])}{_last_words(log)}", *asked
         except (asyncio.TimeoutError, TimeoutError):
@@ -255,6 +252,26 @@ async def _run(nb, limits, before, after):
         except Exception as err:  # the kernel did not start, or nbclient failed: report, go on
             return None, f"could not run it: {type(err).__name__}: {err}", *asked
     return nb, None, *asked
+
+
+async def _run_cells(client, nb, limits, deadline, position):
+    """Run every code cell; False when the notebook's time ran out first.
+
+    Each cell gets what is left of the notebook's time if that is less than
+    a cell's own limit, so nbclient interrupts it cleanly either way; a
+    kernel that ignores interrupts is caught by the limit around the whole run.
+    """
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        position["cell"] = index
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        client.timeout = max(1, min(limits.cell_timeout, round(remaining)))
+        await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + limits.cell_timeout + 60)
+    position["cell"] = None
+    return time.monotonic() < deadline
 
 
 def _last_words(log):

@@ -396,8 +396,9 @@ def respond(request, namespace, answer=_MISSING):
     if request.get("kind") == "value":
         return {"defined": True, "value": encode_answer(answer)}
     if not callable(answer):
-        text = repr(answer) if type(answer) in _SCALAR_TYPES else f"an object of type {type(answer).__name__}"
-        return {"defined": True, "callable": False, "what": text[:60]}
+        text = repr(answer) if type(answer) in _SCALAR_TYPES + (tuple, list) else "an object"
+        text = text if len(text) <= 40 else text[:37] + "..."
+        return {"defined": True, "callable": False, "what": f"{type(answer).__name__} {text}"}
     seconds = request.get("time_limit", TIME_LIMIT)
     cases = []
     for case in request["cases"]:
@@ -428,7 +429,7 @@ def _call(answer, case, guards, namespace, seconds):
                         reply["peak"] = tracemalloc.get_traced_memory()[1]
                         tracemalloc.stop()
         except TimeUp as stop:
-            reply.update(outcome="time limit", where=_learner_line(stop.__traceback__, "was running"))
+            reply.update(outcome="time limit", seconds=seconds, where=_learner_line(stop.__traceback__, "was running"))
         except RuleBroken as broken:
             reply.update(outcome="rule", error=str(broken), where=_learner_line(broken.__traceback__, "called it"))
         except NotImplementedError:

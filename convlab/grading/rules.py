@@ -150,7 +150,7 @@ class Rule:
         for name in sorted(uses.names):
             found = _resolve(name)
             if (found is not None and id(found) in forbidden) or _spelled(name, self.forbid):
-                return f"it uses {name}"
+                return f"it uses {_short(name)}"
         for attribute in self.forbid_attributes:
             if attribute in uses.attributes:
                 return f"it reads .{attribute}"

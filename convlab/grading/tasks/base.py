@@ -38,12 +38,15 @@ import convlab
 from ..rules import Rule
 
 __all__ = [
-    "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS",
+    "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS", "REQUIREMENT_HINTS",
     "floats", "ints", "sizes", "transposed", "every_other_column", "fixed_rng", "fresh_rng",
     "ConvLoss", "conv_task", "mistake", "flip", "view_requirement",
     "KERNEL_FLIPPED", "KERNEL_NOT_FLIPPED", "STRIDE_IGNORED", "DILATION_IGNORED", "TOTAL_PADDING",
     "STRIDES_FROM_SHAPE",
 ]
+
+#: Hints of the requirements some cases verify besides the value (a view, a memory bound).
+REQUIREMENT_HINTS = ("copy-not-view", "writeable-view", "strides-from-shape", "memory-bound")
 
 #: How each difficulty is shown in the notebooks (readable without colour).
 DIFFICULTY_STARS = {"easy": "★☆☆", "medium": "★★☆", "hard": "★★★"}
