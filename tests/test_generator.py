@@ -159,6 +159,12 @@ def test_every_task_has_a_solution_a_check_and_its_points_stated(pairs):
             assert f"**Difficulty:** {DIFFICULTY_STARS[task.difficulty]} {task.difficulty}" in header
             assert f"**Points:** {task.max_points}\n" in header, (task_name, header)
             assert f"`{task_name}" in header  # the text names what to write
+            if task.rule is not None:
+                assert f"**Rule:** {task.rule.text}\n" in header, (task_name, header)
+            else:
+                assert "**Rule:**" not in header, task_name
+        stated = re.search(r"\((\d+) points in all\)", solution.cells[0].source)
+        assert stated and int(stated.group(1)) == sum(TASKS[t].max_points for t in EXERCISES[exercise]), name
 
 
 def test_generation_is_deterministic():

@@ -34,6 +34,9 @@ __all__ = ["check", "run_task", "DEFAULT_TIME_LIMIT"]
 #: Seconds one sub-check may run.  The inputs are small: even loops finish in milliseconds.
 DEFAULT_TIME_LIMIT = judging.DEFAULT_TIME_LIMIT
 
+#: Said under every check: what it ran on, and what the grade runs on.
+INPUTS_NOTE = "checked on fixed inputs, the same at every run; the grader tries new ones"
+
 _MISSING = object()
 
 
@@ -130,7 +133,8 @@ def run_task(task, answer, namespace, source=None, time_limit=DEFAULT_TIME_LIMIT
             name = task.name if task.name in source.definitions or task.name in source.aliases else getattr(
                 answer, "__name__", task.name)
             violation = task.rule.violation(source.uses(name))
-    result = CheckResult(task.name, task.title, task.exercise, judging.judge(task, built, reply, violation), note)
+    result = CheckResult(task.name, task.title, task.exercise, judging.judge(task, built, reply, violation), note,
+                         inputs=INPUTS_NOTE)
     if note is None and result.status == "not attempted":
         result.note = (
             f"Replace raise NotImplementedError() in the cell that defines {task.name} with your "

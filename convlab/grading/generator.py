@@ -45,8 +45,11 @@ _HEADER = (
 _README = """# Exercises
 
 One exercise notebook per lesson. Write your code where a cell says `# YOUR CODE HERE`,
-run it, then run the check cell below it: it tries your code on fresh inputs and shows
-what is right, what is wrong and, for common mistakes, why.
+run it, then run the check cell below it: it tries your code on fixed inputs (the same at
+every run) and shows what is right, what is wrong and, for common mistakes, why. A task with a
+**Rule** says what your code may and may not call. Grades come from the grader
+(`python -m convlab grade`), which runs your notebook in a fresh kernel and tries your code
+again on new inputs.
 
 These notebooks are generated from `solutions/` by `make exercises`
 (`python -m convlab exercises`); do not edit them by hand. `make test` fails when they

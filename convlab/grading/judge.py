@@ -9,16 +9,16 @@ case's requirements, and names the mistake an answer looks like.
 
 Examples
 --------
->>> import numpy as np, convlab
+>>> import numpy as np
 >>> from convlab.grading.tasks import TASKS
 >>> from convlab.grading.probe import respond
->>> task = TASKS["conv2d_loops"]
+>>> task = TASKS["count_multiplies"]
 >>> built = [case.build(np.random.default_rng(i)) for i, case in enumerate(task.cases)]
->>> flipped = lambda x, k: convlab.conv2d(x, k[::-1, ::-1])
->>> reply = respond(request(task, built), {}, answer=flipped)
+>>> every_pixel = lambda hw, k: hw[0] * hw[1] * k[0] * k[1]   # a window at every input pixel
+>>> reply = respond(request(task, built), {}, answer=every_pixel)
 >>> subchecks = judge(task, built, reply)
->>> subchecks[1].status, subchecks[1].hint_id
-('failed', 'kernel-flipped')
+>>> subchecks[0].status, subchecks[0].hint_id
+('failed', 'input-positions')
 """
 
 from __future__ import annotations
@@ -97,14 +97,26 @@ def judge(task, built, reply, violation=None):
     cases = list(zip(task.cases, built))
     if not reply.get("defined"):
         return [SubCheck(case.label, "not attempted", 0, case.points) for case, _ in cases]
-    if violation is not None:
-        return [_fail(case, f"breaks the rule of this task: {violation}", **_rule_hint(task)) for case, _ in cases]
     if task.kind == "value":
+        if violation is not None:
+            return [_broken(task, case, violation) for case, _ in cases]
         return _judge_value(task, cases, reply["value"])
     if not reply.get("callable"):
         message = f"{task.name} should be a function, but it is {reply.get('what')}"
         return [_fail(case, message, status="error") for case, _ in cases]
-    return [_judge_call(task, case, args, answer) for (case, args), answer in zip(cases, reply["cases"])]
+    subchecks = []
+    for (case, args), answer in zip(cases, reply["cases"]):
+        if answer.get("outcome") == "not attempted":  # a stub breaks no rule
+            subchecks.append(SubCheck(case.label, "not attempted", 0, case.points))
+        elif violation is not None:
+            subchecks.append(_broken(task, case, violation))
+        else:
+            subchecks.append(_judge_call(task, case, args, answer))
+    return subchecks
+
+
+def _broken(task, case, violation):
+    return _fail(case, f"breaks the rule of this task: {violation}", **_rule_hint(task))
 
 
 def _rule_hint(task):

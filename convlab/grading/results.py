@@ -1,10 +1,12 @@
-"""What a check found, and how it is shown: plain text, HTML and a record for the grader.
+"""What a check found, and how it is shown: plain text, HTML and a JSON record.
 
 :class:`CheckResult` holds one :class:`SubCheck` per case of a task.  In
 JupyterLab it shows as HTML; anywhere else as text, one line per sub-check,
 readable without colour.  Both carry, in the same display, a JSON record
-with the MIME type :data:`RECORD_MIME`, which the command-line grader reads
-from the executed notebook (it never parses the printed text).
+with the MIME type :data:`RECORD_MIME`.  The record is never a grade: the
+grader decides points in its own process, and reads records only to tell an
+instructor when a notebook showed full marks that its own grading did not
+confirm (:mod:`convlab.grading.flags`).
 
 Examples
 --------
@@ -92,6 +94,8 @@ class CheckResult:
     subchecks : list of SubCheck
     note : str, optional
         Something about the task as a whole ("conv2d_loops is not defined yet").
+    inputs : str, optional
+        What the sub-checks ran on, said once under them.
     points, max_points : int
     status : {"passed", "failed", "not attempted"}
     passed : bool
@@ -102,6 +106,7 @@ class CheckResult:
     exercise: str
     subchecks: list = field(default_factory=list)
     note: str | None = None
+    inputs: str | None = None
 
     def __post_init__(self):
         self._shown_in = None  # the IPython execution that already displayed it
@@ -159,6 +164,8 @@ class CheckResult:
             lines.extend("         " + line for line in _detail_lines(shown))
         if self.note:
             lines.append(f"  {self.note}")
+        if self.inputs and self.status != "not attempted":
+            lines.append(f"  ({self.inputs})")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -189,6 +196,8 @@ class CheckResult:
             )
         if self.note:
             parts.append(f'<div style="margin: 0.3em 0 0 1em"><i>{_h(self.note)}</i></div>')
+        if self.inputs and self.status != "not attempted":
+            parts.append(f'<div style="margin: 0.2em 0 0 1em; opacity: 0.7; font-size: 0.9em">{_h(self.inputs)}</div>')
         parts.append("</div>")
         return "".join(parts)
 
