@@ -216,7 +216,36 @@ def _score(cell):
     return int(found[1]), int(found[2]), text
 
 
-def test_exercise_typed_solution_gets_full_marks(open_notebook):
+#: What a learner might type first: a shortcut the task's rule forbids, then a flipped kernel.
+SHORTCUT = "def conv2d_loops(x, k):\n    return convlab.conv2d(x, k)"
+FLIPPED = (
+    "def conv2d_loops(x, k):\n"
+    "    R, S = k.shape\n"
+    "    out = np.zeros((x.shape[0] - R + 1, x.shape[1] - S + 1), dtype=np.result_type(x, k))\n"
+    "    for i in range(out.shape[0]):\n"
+    "        for j in range(out.shape[1]):\n"
+    "            out[i, j] = np.sum(x[i:i + R, j:j + S] * k[::-1, ::-1])\n"
+    "    return out"
+)
+
+
+def _answer(nb, stub, check_cell, code, name):
+    """Type ``code`` into the stub cell, run it and its check; return the check's score and text."""
+    editor = nb.cells.nth(stub).locator(".cm-content")
+    editor.click()
+    nb.page.keyboard.press("Control+a")
+    _type_code(nb.page, code)
+    typed = editor.evaluate("el => [...el.querySelectorAll('.cm-line')].map(l => l.textContent).join('\\n')")
+    assert typed == code, f"the editor holds\n{typed}\nnot\n{code}"
+    nb.page.keyboard.press("Shift+Enter")  # run the answer; the check cell is selected next
+    nb.page.keyboard.press("Shift+Enter")  # run the check
+    nb.wait_until_idle()
+    check = nb.cells.nth(check_cell)
+    nb.shoot(check, f"exercise-{EXERCISE}-{TASK}-{name}")
+    return _score(check)
+
+
+def test_exercise_feedback_for_a_broken_rule_a_wrong_answer_and_a_right_one(open_notebook):
     path = ROOT / "exercises" / f"{EXERCISE}.ipynb"
     if not path.exists() or not (ROOT / "solutions" / path.name).exists():
         pytest.skip(f"exercises/{path.name} and its solutions notebook are not there yet")
@@ -230,20 +259,14 @@ def test_exercise_typed_solution_gets_full_marks(open_notebook):
     points, max_points, text = _score(nb.cells.nth(check_cell))
     assert points == 0 and "not attempted" in text, text
 
-    code = _solution_code(TASK)
-    editor = nb.cells.nth(stub).locator(".cm-content")
-    editor.click()
-    nb.page.keyboard.press("Control+a")
-    _type_code(nb.page, code)
-    typed = editor.evaluate("el => [...el.querySelectorAll('.cm-line')].map(l => l.textContent).join('\\n')")
-    assert typed == code, f"the editor holds\n{typed}\nnot\n{code}"
-    nb.page.keyboard.press("Shift+Enter")  # run the solution; the check cell is selected next
-    nb.page.keyboard.press("Shift+Enter")  # run the check
-    nb.wait_until_idle()
+    points, _, text = _answer(nb, stub, check_cell, SHORTCUT, "shortcut")
+    assert points == 0 and "breaks the rule of this task: it uses convlab.conv2d" in text, text
+    assert "Rule: Write the loops yourself" in text, text
 
-    check = nb.cells.nth(check_cell)
-    points, max_points, text = _score(check)
-    shot = nb.shoot(nb.cells.nth(stub), f"exercise-{EXERCISE}-{TASK}-typed")
-    nb.shoot(check, f"exercise-{EXERCISE}-{TASK}-checked")
-    assert points == max_points > 0 and "✗" not in text, f"{text}\n(see {shot})"
+    points, _, text = _answer(nb, stub, check_cell, FLIPPED, "flipped")
+    assert points == 0 and "wrong values" in text and "turned by 180°" in text, text
+
+    points, max_points, text = _answer(nb, stub, check_cell, _solution_code(TASK), "right")
+    assert points == max_points > 0 and "✗" not in text, text
+    assert "the grader tries new ones" in text, text
     assert not nb.page_errors, nb.page_errors
