@@ -16,7 +16,6 @@ from convlab.grading import RECORD_MIME, TASKS, check
 from convlab.grading.diagnosis import GENERIC_HINTS, equal
 from convlab.grading.tasks.base import REQUIREMENT_HINTS, fixed_rng
 
-
 # --- buggy answers, one per (task, mistake) -----------------------------------------------------
 
 
@@ -210,9 +209,12 @@ MISTAKES = [
     ("windows", "writeable-view", lambda x, window: windows_with(x, window, writeable=True)),
     ("windows", "outside-memory", lambda x, window: windows_with(
         x, window, shape=(x.shape[0] - window[0] + 2, x.shape[1] - window[1] + 1) + tuple(window))),
-    ("windows_strided", "stride-ignored", lambda x, window, stride, dilation: strided_windows(x, window, (1, 1), dilation)),
-    ("windows_strided", "dilation-ignored", lambda x, window, stride, dilation: strided_windows(x, window, stride, (1, 1))),
-    ("windows_strided", "stride-dilation-swapped", lambda x, window, stride, dilation: strided_windows(x, window, dilation, stride)),
+    ("windows_strided", "stride-ignored", lambda x, window, stride, dilation: strided_windows(
+        x, window, (1, 1), dilation)),
+    ("windows_strided", "dilation-ignored", lambda x, window, stride, dilation: strided_windows(
+        x, window, stride, (1, 1))),
+    ("windows_strided", "stride-dilation-swapped", lambda x, window, stride, dilation: strided_windows(
+        x, window, dilation, stride)),
     ("windows_strided", "strides-from-shape", lambda x, window, stride, dilation: strided_from_shape(
         x, window, stride, dilation)),
     ("conv2d_tensordot", "kernel-flipped", lambda x, k: td(x, k[..., ::-1, ::-1])),
@@ -255,7 +257,8 @@ MISTAKES = [
     ("numerical_gradient", "forward-difference", forward),
     ("numerical_gradient", "input-mutated", central_in_place),
     ("conv2d_grad_k", "kernel-flipped", lambda x, k, g: convlab.conv2d(x, g)[::-1, ::-1]),
-    ("conv2d_grad_x", "kernel-not-flipped", lambda x, k, g: convlab.conv2d(g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
+    ("conv2d_grad_x", "kernel-not-flipped", lambda x, k, g: convlab.conv2d(
+        g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
     ("conv_transpose", "stride-ignored", lambda y, k, stride: transpose_conv(y, k, 1)),
     ("conv_transpose", "kernel-flipped", lambda y, k, stride: transpose_conv(y, k, stride, flip=True)),
 ]

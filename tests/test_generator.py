@@ -100,7 +100,7 @@ def test_exercises_have_no_outputs_and_tag_stubs_and_checks(pairs):
 
 def test_solution_only_cells_are_dropped(pairs):
     dropped = 0
-    for solution, exercise, name in pairs:
+    for solution, exercise, _ in pairs:
         ids = {cell.id for cell in exercise.cells}
         for cell in solution.cells:
             if SOLUTION_ONLY in cell.metadata.get("tags", []):

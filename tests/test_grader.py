@@ -294,7 +294,8 @@ def test_json_csv_and_exit_status(tmp_path, capsys):
     rows = list(csv.DictReader(gradebook.open()))
     assert [row["graded"] for row in rows] == ["yes", "yes", "no"]
     assert [row["flags"] for row in rows] == ["", "", ""]
-    assert (rows[0]["points"], rows[0]["max_points"], rows[0]["output_sizes"], rows[0]["top_left"]) == ("6", "6", "3", "3")
+    first = rows[0]
+    assert (first["points"], first["max_points"], first["output_sizes"], first["top_left"]) == ("6", "6", "3", "3")
     assert rows[1]["points"] == "0" and rows[2]["points"] == ""
 
 

@@ -96,13 +96,18 @@ def _patches(node, source):
         return set()
     found = set()
     for target in targets:
-        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) and target.value.attr == "__dict__":
+        if isinstance(target, ast.Subscript) and _is_dict_of(target.value):
             target = target.value
         if isinstance(target, ast.Attribute):
             dotted = source.dotted(target, {})
             if dotted and dotted.split(".")[0] in GUARDED_ROOTS:
                 found.add(f"replaces {dotted}")
     return found
+
+
+def _is_dict_of(node):
+    """``module.__dict__``, through which a name can be replaced as well."""
+    return isinstance(node, ast.Attribute) and node.attr == "__dict__"
 
 
 def _records(node):
@@ -118,7 +123,8 @@ def _records(node):
 def _internals(node, source):
     if isinstance(node, (ast.Attribute, ast.Name)):
         dotted = source.dotted(node, {}) if isinstance(node, ast.Attribute) else source.aliases.get(node.id)
-        if dotted and dotted.startswith("convlab.grading") and dotted not in ("convlab.grading", "convlab.grading.check"):
+        allowed = ("convlab.grading", "convlab.grading.check")
+        if dotted and dotted.startswith("convlab.grading") and dotted not in allowed:
             return {f"uses the grading package's internals ({dotted})"}
     if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("convlab.grading"):
         names = [a.name for a in node.names if not (node.module == "convlab.grading" and a.name == "check")]

@@ -206,7 +206,9 @@ def out_of_date(files, exercises="exercises"):
 
 
 def add_arguments(parser):
-    parser.add_argument("--solutions", default="solutions", metavar="DIR", help="solution notebooks (default solutions)")
+    parser.add_argument(
+        "--solutions", default="solutions", metavar="DIR", help="solution notebooks (default solutions)"
+    )
     parser.add_argument("--exercises", default="exercises", metavar="DIR", help="where to write (default exercises)")
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the exercises are out of date"

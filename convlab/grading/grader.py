@@ -90,7 +90,7 @@ class NotebookGrade:
 # --- one notebook ----------------------------------------------------------------------------------
 
 
-def grade_notebook(path, limits=Limits(), keep=False, seed=None):
+def grade_notebook(path, limits=None, keep=False, seed=None):
     """Run one notebook in a fresh kernel and grade it on inputs drawn for this run.
 
     Parameters
@@ -98,7 +98,7 @@ def grade_notebook(path, limits=Limits(), keep=False, seed=None):
     path : str or Path
         The submitted notebook.  It is read, never written.
     limits : Limits, optional
-        Time, memory and output limits for its kernel.
+        Time, memory and output limits for its kernel (:class:`Limits`' defaults when not given).
     keep : bool, optional
         Keep the executed notebook in the result's ``executed`` (for tests).
     seed : int, optional
@@ -111,7 +111,7 @@ def grade_notebook(path, limits=Limits(), keep=False, seed=None):
         ``graded`` is False, with ``error`` saying why, when the file is not
         a notebook, is not an exercise, or its kernel died.
     """
-    path = Path(path)
+    path, limits = Path(path), limits or Limits()
     nb, problem = _read(path)
     if nb is None:
         return NotebookGrade(str(path), None, False, error=problem)
@@ -237,13 +237,13 @@ def expand(paths):
     return found
 
 
-def grade(paths, limits=Limits(), jobs=1, progress=None, keep=False):
+def grade(paths, limits=None, jobs=1, progress=None, keep=False):
     """Grade several notebooks, ``jobs`` at a time; results in the order of ``paths``.
 
     Parameters
     ----------
     paths : list of str or Path
-    limits : Limits
+    limits : Limits, optional
         For each notebook's kernel.
     jobs : int
         Notebooks graded at once, each in its own kernel.

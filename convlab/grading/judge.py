@@ -182,7 +182,8 @@ def _judge_call(task, case, args, answer):
         return _fail(case, f"error: {answer.get('error')}", status="error", where=where)
     for name, sent, after in zip(task.params, args, answer.get("args_after", [])):
         if isinstance(sent, np.ndarray) and after is not None and not _same(sent, decode_answer(after)):
-            return _fail(case, f"your function changed its input {name}", **_mutation_hint(name, sent, decode_answer(after)))
+            changed = decode_answer(after)
+            return _fail(case, f"your function changed its input {name}", **_mutation_hint(name, sent, changed))
     if task.rule and _runtime_requirement_missed(task.rule, answer):
         return _fail(case, f"breaks the rule of this task: it did not call {_required(task.rule)}", **_rule_hint(task))
     problem = _unplain(answer.get("answer"))

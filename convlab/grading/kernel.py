@@ -64,6 +64,10 @@ class Limits:
     output_bytes: int = 2 * 2**20
 
 
+#: Where the output kept from a notebook ends, when there was too much of it.
+TRUNCATED = "[the grader cut the output here: too much]\n"
+
+
 class KernelGone(RuntimeError):
     """The kernel died or stopped answering."""
 
@@ -107,7 +111,7 @@ def _client_class():
                     self._truncated = True
                     from nbformat.v4 import new_output
 
-                    outs.append(new_output("stream", name="stderr", text="[the grader cut the output here: too much]\n"))
+                    outs.append(new_output("stream", name="stderr", text=TRUNCATED))
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
@@ -186,14 +190,15 @@ def _decode_reply(content):
         raise KernelGone(f"the kernel's reply could not be read ({type(err).__name__})") from None
 
 
-def run(nb, limits=Limits(), before=None, after=None):
+def run(nb, limits=None, before=None, after=None):
     """Run ``nb`` (modified in place) in a fresh kernel; ask questions before and after.
 
     Parameters
     ----------
     nb : nbformat.NotebookNode
         Its outputs are replaced by this run's.
-    limits : Limits
+    limits : Limits, optional
+        The defaults of :class:`Limits` when not given.
     before, after : async callable, optional
         ``await before(session)`` runs before the first cell, ``await
         after(session)`` after the last; their results are returned.
@@ -203,7 +208,7 @@ def run(nb, limits=Limits(), before=None, after=None):
     tuple
         ``(executed notebook or None, problem or None, before's result, after's result)``.
     """
-    return asyncio.run(_run(nb, limits, before, after))
+    return asyncio.run(_run(nb, limits or Limits(), before, after))
 
 
 async def _run(nb, limits, before, after):
@@ -246,8 +251,9 @@ async def _run(nb, limits, before, after):
             if not finished:
                 raise TimeoutError
         except DeadKernelError:
-            return None, f"the kernel died while running {_describe_cell(nb, position['cell'])}{_last_words(log)}", *asked
-        except (asyncio.TimeoutError, TimeoutError):
+            where = _describe_cell(nb, position["cell"])
+            return None, f"the kernel died while running {where}{_last_words(log)}", *asked
+        except TimeoutError:
             return None, f"the notebook did not finish within {limits.notebook_timeout} s", *asked
         except Exception as err:  # the kernel did not start, or nbclient failed: report, go on
             return None, f"could not run it: {type(err).__name__}: {err}", *asked

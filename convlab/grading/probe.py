@@ -348,7 +348,8 @@ def _import(name):
 @contextmanager
 def time_limit(seconds):
     """Raise :class:`TimeUp` into the running code after ``seconds`` (main thread, POSIX)."""
-    usable = seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    usable = seconds is not None and hasattr(signal, "setitimer") and in_main_thread
     if not usable:
         yield
         return
@@ -530,15 +531,10 @@ def _from_notebook(obj):
     if obj is None:
         return False
     code = getattr(getattr(obj, "__func__", obj), "__code__", None)
-    if code is None and not isinstance(obj, type):
-        code = getattr(getattr(type(obj), "__call__", None), "__code__", None)
-        if code is None:  # an object of a class: where the class comes from
-            module = sys.modules.get(getattr(type(obj), "__module__", ""), None)
-            filename = getattr(module, "__file__", None)
-            return module is not None and (filename is None or not filename.startswith(_LIBRARY_DIRS)) and (
-                type(obj).__module__ not in ("builtins",))
-    if code is None:
-        return False
+    if code is None and callable(obj) and not isinstance(obj, type):
+        code = getattr(type(obj).__call__, "__code__", None)  # a callable object: its class's __call__
+    if code is None:  # an object of a class: where the class was defined
+        return getattr(type(obj), "__module__", None) == "__main__"
     if getattr(getattr(obj, "__func__", obj), "__module__", None) == "__main__":
         return True
     filename = code.co_filename or ""

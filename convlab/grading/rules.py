@@ -39,7 +39,7 @@ import inspect
 import textwrap
 import types
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 __all__ = [
     "Rule", "Source", "Uses", "parse_cell",
@@ -192,7 +192,7 @@ def _short(name):
 # --- resolving dotted names ------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _resolve(dotted):
     """The object ``dotted`` names, for names in :data:`RESOLVABLE` libraries; else None."""
     parts = dotted.split(".")
@@ -211,7 +211,7 @@ def _resolve(dotted):
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expand(pattern):
     """``(dotted name, object)`` for each routine a forbid/require entry stands for."""
     if pattern.endswith(".*"):
@@ -487,7 +487,7 @@ def _is_getattr_call(node):
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _public_names(module_name):
     module = _resolve(module_name)
     if not isinstance(module, types.ModuleType):

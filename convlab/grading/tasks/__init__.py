@@ -19,7 +19,13 @@ Write the loops yourself: no convolution or correlation routine ...
 from __future__ import annotations
 
 from . import (
-    beyond, filters_and_batches, loops, memory_and_strides, one_contraction, performance, start_here,
+    beyond,
+    filters_and_batches,
+    loops,
+    memory_and_strides,
+    one_contraction,
+    performance,
+    start_here,
     stride_padding_dilation,
 )
 from .base import DIFFICULTY_STARS, Case, Mistake, Task

@@ -28,14 +28,15 @@ True
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-import convlab
-
 from ..rules import Rule
+
+import convlab
 
 __all__ = [
     "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS", "REQUIREMENT_HINTS",
@@ -253,7 +254,8 @@ def view_requirement(got, args, kwargs, facts):
         )
     expected = convlab.sliding_windows(x, *args[1:], **kwargs)
     steps = [s for s, n in zip(facts.get("strides", []), expected.shape) if n > 1]
-    if tuple(np.shape(got)) == expected.shape and steps != [s for s, n in zip(expected.strides, expected.shape) if n > 1]:
+    right = [s for s, n in zip(expected.strides, expected.shape) if n > 1]
+    if tuple(np.shape(got)) == expected.shape and steps != right:
         return (
             f"your view's strides are {tuple(facts['strides'])}, expected {expected.strides}",
             "strides-from-shape",

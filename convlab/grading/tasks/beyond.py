@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import convlab
-
 from ..rules import GRADIENTS, POOLING, Rule
 from .base import STRIDE_IGNORED, Case, ConvLoss, Mistake, Task, flip, floats, ints, mistake
+
+import convlab
 
 EXERCISE = "07_beyond"
 

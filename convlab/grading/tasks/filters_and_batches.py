@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import convlab
-
 from ..rules import CONVOLUTIONS, MATRIX_PRODUCT, Rule
 from .base import Case, Mistake, Task, conv_task, floats, ints, transposed
+
+import convlab
 
 EXERCISE = "05_filters_and_batches"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import convlab
-
 from ..rules import CONVOLUTIONS, WINDOW_VIEWS, Rule
 from .base import KERNEL_FLIPPED, KERNEL_NOT_FLIPPED, Case, Mistake, Task, conv_task, flip, floats, ints, mistake, sizes
+
+import convlab
 
 EXERCISE = "01_loops"
 

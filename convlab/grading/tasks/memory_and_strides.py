@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-import convlab
-from convlab.windows import memory_owner
-
 from ..rules import CONVOLUTIONS, WINDOW_VIEWS, Rule
 from .base import (
-    DILATION_IGNORED, STRIDE_IGNORED, STRIDES_FROM_SHAPE, Case, Mistake, Task, every_other_column, floats, ints,
-    mistake, transposed, view_requirement,
+    DILATION_IGNORED,
+    STRIDE_IGNORED,
+    STRIDES_FROM_SHAPE,
+    Case,
+    Mistake,
+    Task,
+    every_other_column,
+    floats,
+    ints,
+    mistake,
+    transposed,
+    view_requirement,
 )
+
+import convlab
+from convlab.windows import memory_owner
 
 EXERCISE = "02_memory_and_strides"
 

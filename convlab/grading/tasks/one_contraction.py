@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import convlab
-
 from ..rules import CONVOLUTIONS, Rule
 from .base import Case, Task, conv_task, floats, ints, transposed
+
+import convlab
 
 EXERCISE = "03_one_contraction"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import convlab
-
 from ..rules import CONVOLUTIONS, Rule
 from .base import Case, Mistake, Task, floats
+
+import convlab
 
 EXERCISE = "06_performance"
 

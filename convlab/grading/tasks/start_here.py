@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import convlab
-
 from ..rules import CONVOLUTIONS, Rule
 from .base import KERNEL_FLIPPED, STRIDE_IGNORED, TOTAL_PADDING, Case, Mistake, Task, flip, floats, ints, mistake
+
+import convlab
 
 EXERCISE = "00_start_here"
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-import convlab
-
 from ..rules import CONVOLUTIONS, WINDOW_VIEWS, Rule
 from .base import (
-    DILATION_IGNORED, KERNEL_FLIPPED, STRIDE_IGNORED, TOTAL_PADDING, Case, Mistake, Task, flip, floats, ints,
-    mistake, sizes,
+    DILATION_IGNORED,
+    KERNEL_FLIPPED,
+    STRIDE_IGNORED,
+    TOTAL_PADDING,
+    Case,
+    Mistake,
+    Task,
+    flip,
+    floats,
+    ints,
+    mistake,
+    sizes,
 )
+
+import convlab
 
 EXERCISE = "04_stride_padding_dilation"
 
