@@ -18,8 +18,9 @@ The in-notebook :func:`convlab.grading.check` uses the same functions, in the
 learner's kernel, on fixed inputs, so both say the same things about the
 same answer.
 
-This module imports only NumPy and the standard library at the top, so its
-source runs on its own in any kernel where NumPy is installed.
+This module imports only NumPy, the standard library and
+:func:`convlab.windows.memory_owner`, so its source runs on its own in any
+kernel where convlab is installed.
 
 Examples
 --------
@@ -49,6 +50,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from convlab.windows import memory_owner
 
 #: Seconds one call may run, unless the request says otherwise.
 TIME_LIMIT = 10.0
@@ -85,16 +88,6 @@ def _from_npy(text):
     return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
 
 
-def _owner(a):
-    """The array that owns the memory ``a`` views (as ``convlab.windows.memory_owner``)."""
-    owner, obj = a, a.base
-    while obj is not None:
-        if isinstance(obj, np.ndarray):
-            owner = obj
-        obj = getattr(obj, "base", None)
-    return owner
-
-
 def encode_input(value):
     """An input as plain data that :func:`decode_input` turns back into the same value.
 
@@ -104,7 +97,7 @@ def encode_input(value):
     ``encode_input()`` method (the tasks' special inputs) send what it returns.
     """
     if isinstance(value, np.ndarray):
-        owner = _owner(value)
+        owner = memory_owner(value)
         if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
             owner = value = np.array(value)
         offset = value.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
@@ -225,7 +218,7 @@ def _reaches_outside(view):
     if view.base is None or view.size == 0:
         return False
     low, high = np.lib.array_utils.byte_bounds(view)
-    own_low, own_high = np.lib.array_utils.byte_bounds(_owner(view))
+    own_low, own_high = np.lib.array_utils.byte_bounds(memory_owner(view))
     return low < own_low or high > own_high
 
 

@@ -105,40 +105,27 @@ _GRAD_CASES = (
     Case("5×8 floats, 2×3 kernel", (floats(5, 8), floats(2, 3), floats(4, 6))),
 )
 
-conv2d_grad_k = Task(
-    name="conv2d_grad_k",
-    exercise=EXERCISE,
-    title="the gradient with respect to the kernel",
-    difficulty="medium",
-    kind="function",
-    params=("x", "k", "grad_out"),
-    axes=("R", "S"),
-    reference=lambda x, k, g: convlab.conv2d_backward(x, k, g)[1],
-    rule=OWN_GRADIENT,
-    cases=_GRAD_CASES,
-    mistakes=(
-        Mistake("kernel-flipped", "This is the gradient turned by 180°. dL/dk[r, s] sums "
-                "grad_out[i, j] * x[i + r, j + s]: conv2d(x, grad_out), nothing flipped.",
-                lambda x, k, g: convlab.conv2d_backward(x, k, g)[1][::-1, ::-1]),
-    ),
+def _gradient_task(name, title, difficulty, which, axes, known):
+    """The gradient of ``conv2d(x, k)`` with respect to ``x`` (which=0) or ``k`` (which=1)."""
+    return Task(
+        name=name, exercise=EXERCISE, title=title, difficulty=difficulty, kind="function",
+        params=("x", "k", "grad_out"), axes=axes, rule=OWN_GRADIENT, cases=_GRAD_CASES, mistakes=(known,),
+        reference=lambda x, k, g: convlab.conv2d_backward(x, k, g)[which],
+    )
+
+
+conv2d_grad_k = _gradient_task(
+    "conv2d_grad_k", "the gradient with respect to the kernel", "medium", 1, ("R", "S"),
+    Mistake("kernel-flipped", "This is the gradient turned by 180°. dL/dk[r, s] sums "
+            "grad_out[i, j] * x[i + r, j + s]: conv2d(x, grad_out), nothing flipped.",
+            lambda x, k, g: convlab.conv2d_backward(x, k, g)[1][::-1, ::-1]),
 )
 
-conv2d_grad_x = Task(
-    name="conv2d_grad_x",
-    exercise=EXERCISE,
-    title="the gradient with respect to the input",
-    difficulty="hard",
-    kind="function",
-    params=("x", "k", "grad_out"),
-    axes=("H", "W"),
-    reference=lambda x, k, g: convlab.conv2d_backward(x, k, g)[0],
-    rule=OWN_GRADIENT,
-    cases=_GRAD_CASES,
-    mistakes=(
-        Mistake("kernel-not-flipped", "The kernel must be turned by 180° here: dL/dx is the full "
-                "convolution of grad_out with k, i.e. conv2d(padded grad_out, k[::-1, ::-1]).",
-                lambda x, k, g: convlab.conv2d(g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
-    ),
+conv2d_grad_x = _gradient_task(
+    "conv2d_grad_x", "the gradient with respect to the input", "hard", 0, ("H", "W"),
+    Mistake("kernel-not-flipped", "The kernel must be turned by 180° here: dL/dx is the full "
+            "convolution of grad_out with k, i.e. conv2d(padded grad_out, k[::-1, ::-1]).",
+            lambda x, k, g: convlab.conv2d(g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
 )
 
 conv_transpose = Task(
