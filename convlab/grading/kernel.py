@@ -17,8 +17,8 @@ Examples
 Limits have defaults an instructor can change from the command line:
 
 >>> limits = Limits()
->>> limits.cell_timeout, limits.memory_bytes // 2**30
-(60, 4)
+>>> limits.cell_timeout, limits.memory_bytes >= 4 * 2**30
+(60, True)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import asyncio
 import base64
 import inspect
 import json
+import os
 import resource
 import tempfile
 import time
@@ -36,6 +37,11 @@ from pathlib import Path
 from . import probe
 
 __all__ = ["Limits", "Session", "KernelGone", "run"]
+
+
+#: A kernel's address space by default: 4 GiB, or 1 GiB and 64 MiB per core if that is more
+#: (NumPy and SciPy take about 0.4 GiB of address space, and each BLAS thread about 40 MiB more).
+DEFAULT_MEMORY = max(4 * 2**30, 2**30 + (os.cpu_count() or 1) * 64 * 2**20)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,9 @@ class Limits:
         Seconds the whole notebook may run, cells and questions.
     memory_bytes : int
         The kernel's address space: an allocation beyond it raises
-        ``MemoryError`` in the learner's code instead of exhausting the machine.
+        ``MemoryError`` in the learner's code instead of exhausting the
+        machine.  The default, :data:`DEFAULT_MEMORY`, is 4 GiB, more on
+        machines with many cores (each BLAS thread reserves address space).
     output_bytes : int
         Output kept from the whole notebook; the rest is dropped, with a note.
     """
@@ -60,7 +68,7 @@ class Limits:
     cell_timeout: int = 60
     call_timeout: float = 10.0
     notebook_timeout: int = 900
-    memory_bytes: int = 4 * 2**30
+    memory_bytes: int = DEFAULT_MEMORY
     output_bytes: int = 2 * 2**20
 
 
