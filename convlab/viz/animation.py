@@ -11,8 +11,7 @@ the sum that gave it is written out above the panels.
 Everything drawn comes from :class:`convlab.viz.steps.ConvSteps`, that is
 from :func:`convlab.sliding_windows` and :func:`convlab.conv2d` themselves.
 
-Colours are from the Okabe--Ito palette, which readers with any common form
-of colour blindness can tell apart.
+Colours are from :mod:`convlab.viz.style`, shared with the memory pictures.
 """
 
 from __future__ import annotations
@@ -33,27 +32,9 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 from .steps import conv_steps, format_value
+from .style import BLUE, CELL_EDGE, DONE_FILL, GREY, KERNEL_FILL, ORANGE, PAD_EDGE, PAD_FILL
 
 __all__ = ["animate_conv", "play", "conv_frame", "save_gif"]
-
-# Okabe & Ito, "Color Universal Design" (2008).
-ORANGE = "#E69F00"
-SKY_BLUE = "#56B4E9"
-GREEN = "#009E73"
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-GREY = "#6E6E6E"
-PAD_FILL = "#E3E3E3"
-
-
-def _tint(colour, amount):
-    """``colour`` mixed with white: ``amount`` 1 is the colour, 0 is white."""
-    rgb = np.array(matplotlib.colors.to_rgb(colour))
-    return tuple(amount * rgb + (1 - amount) * 1.0)
-
-
-KERNEL_FILL = _tint(SKY_BLUE, 0.35)
-DONE_FILL = _tint(GREEN, 0.30)
 
 #: Largest grid (rows or columns) drawn with its numbers; larger ones are drawn as images.
 MAX_NUMBERED = 16
@@ -219,7 +200,7 @@ class ConvScene:
                 ax.add_patch(
                     Rectangle(
                         (c, r), 1, 1, facecolor=PAD_FILL if pad else "white",
-                        edgecolor="#9A9A9A" if pad else "#BDBDBD", lw=0.6, ls="--" if pad else "-",
+                        edgecolor=PAD_EDGE if pad else CELL_EDGE, lw=0.6, ls="--" if pad else "-",
                         clip_on=False,
                     )
                 )
@@ -280,7 +261,7 @@ class ConvScene:
         if self.numbers:
             size = self._font([format_value(v) for v in out.ravel().tolist()])
             for i, j in np.ndindex(ho, wo):
-                cell = Rectangle((j, i), 1, 1, facecolor="white", edgecolor="#BDBDBD", lw=0.6, clip_on=False)
+                cell = Rectangle((j, i), 1, 1, facecolor="white", edgecolor=CELL_EDGE, lw=0.6, clip_on=False)
                 ax.add_patch(cell)
                 self._out_cells[i, j] = cell
                 self._out_texts[i, j] = ax.text(

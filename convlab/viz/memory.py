@@ -20,9 +20,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..params import _is_int
-from .animation import BLUE, GREY, ORANGE, SKY_BLUE, VERMILLION, _tint
+from ..params import is_int
 from .steps import format_value
+from .style import BLUE, GREY, ORANGE, OUTSIDE_FILL, REACHED_FILL, VERMILLION
 
 __all__ = ["memory_figure", "addresses"]
 
@@ -33,12 +33,9 @@ MAX_RUN = 32
 #: Most highlighted elements whose arithmetic is written out.
 MAX_LINES = 9
 
-REACHED_FILL = _tint(SKY_BLUE, 0.35)
-OUTSIDE_FILL = _tint(VERMILLION, 0.18)
-
 
 def _check_tuple(value, name, length=None):
-    if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
+    if not isinstance(value, (tuple, list)) or not all(is_int(v) for v in value):
         raise TypeError(f"{name} must be a tuple of ints, got {value!r}")
     if length is not None and len(value) != length:
         raise ValueError(f"{name} must have {length} entries, one per axis of shape, got {value!r}")
@@ -49,7 +46,7 @@ def _expand(highlight, shape):
     """Every full index under ``highlight``: one index, a prefix of one, or a list of them."""
     if highlight is None:
         return []
-    if _is_int(highlight):
+    if is_int(highlight):
         highlight = (highlight,)
     if isinstance(highlight, tuple):
         highlight = [highlight]
@@ -57,7 +54,7 @@ def _expand(highlight, shape):
         raise TypeError(f"highlight must be an index tuple or a list of index tuples, got {highlight!r}")
     full = []
     for index in highlight:
-        if _is_int(index):
+        if is_int(index):
             index = (index,)
         index = _check_tuple(index, "highlight")
         if len(index) > len(shape):
@@ -161,9 +158,9 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
     if not strips:
         raise ValueError("strides must not be an empty dict")
     strips = {label: _check_tuple(s, "strides", len(shape)) for label, s in strips.items()}
-    if not _is_int(itemsize) or itemsize < 1:
+    if not is_int(itemsize) or itemsize < 1:
         raise ValueError(f"itemsize must be a positive int, got {itemsize!r}")
-    if not _is_int(offset):
+    if not is_int(offset):
         raise TypeError(f"offset must be an int, got {offset!r}")
     if values is not None:
         values = np.asarray(values).ravel()
@@ -172,7 +169,7 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
     first = addresses(shape, next(iter(strips.values())), offset)
     if buffer_nbytes is None:
         buffer_nbytes = int(first.max()) + itemsize if first.size else itemsize
-    if not _is_int(buffer_nbytes) or buffer_nbytes < 1:
+    if not is_int(buffer_nbytes) or buffer_nbytes < 1:
         raise ValueError(f"buffer_nbytes must be a positive int, got {buffer_nbytes!r}")
     indices = _expand(highlight, shape)
 
