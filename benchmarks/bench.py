@@ -95,7 +95,8 @@ CASES = [
     Case("rgb s1", (3, 1024, 1024), (16, 3, 3, 3), 1, 0, True, "RGB 1024x1024, 16 kernels 3x3"),
     Case("rgb s2", (3, 1024, 1024), (16, 3, 3, 3), 2, 0, True, "the same with stride 2"),
     Case("cnn layer", (8, 64, 56, 56), (64, 64, 3, 3), 1, 1, True, "N=8, C=64, 56x56, K=64, 3x3, padding 1"),
-    Case("cnn stem", (32, 3, 224, 224), (64, 3, 7, 7), 2, 3, True, "N=32, C=3, 224x224, K=64, 7x7, stride 2, padding 3"),
+    Case("cnn stem", (32, 3, 224, 224), (64, 3, 7, 7), 2, 3, True,
+         "N=32, C=3, 224x224, K=64, 7x7, stride 2, padding 3"),
 ]
 
 
@@ -402,7 +403,7 @@ def _cpu_name():
 
 def load():
     try:
-        return "%.2f %.2f %.2f" % os.getloadavg()
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
         return "unknown"
 
@@ -459,7 +460,8 @@ def write_markdown(rows, cases, info, loads, path, args):
                  f"before {loads[0]}, after {loads[1]}.")
     lines.append("")
     lines += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()] + [""]
-    lines += ["## Cases", "", "| case | x | k | stride | padding | output | MFLOP | |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["## Cases", "", "| case | x | k | stride | padding | output | MFLOP | |",
+              "|---|---|---|---|---|---|---|---|"]
     for c in cases:
         _, _, (ho, wo) = c.canonical()
         lines.append(f"| {c.name} | {c.x_shape} | {c.k_shape} | {c.stride} | {c.padding} | {ho}x{wo} | "

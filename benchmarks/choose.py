@@ -29,6 +29,7 @@ from bench import ROOT, SETTLE, csv_value, load, machine
 
 import convlab
 from convlab.choose import CANDIDATES, choose_method
+
 # (C, K): one channel and one kernel, RGB with few and many kernels, network layers
 CHANNELS = [(1, 1), (3, 4), (3, 16), (3, 64), (16, 16), (16, 64), (64, 8), (64, 64), (64, 128)]
 SIZES = [(16, 8), (4, 32), (1, 128)]  # (N, H = W)

@@ -197,7 +197,7 @@ def conv_mec(x, k, stride, dilation, block_bytes=STRIP_BYTES):
     """
     n_images, channels, height, width = x.shape
     n_kernels, _, rows, cols = k.shape
-    (sh, sw), (dh, dw) = stride, dilation
+    sh, dh = stride[0], dilation[0]
     ho, wo = output_hw((height, width), (rows, cols), stride, (0, 0), dilation)
     # Taps in (R, C, S) order, the order of the rows of a strip slice.
     kernels = np.ascontiguousarray(k.transpose(0, 2, 1, 3)).reshape(n_kernels, rows * channels * cols)

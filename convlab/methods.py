@@ -185,6 +185,8 @@ def conv_im2col(x, k, stride, dilation):
     ho, wo = windows.shape[2:4]
     columns = windows.transpose(1, 4, 5, 0, 2, 3).reshape(channels * rows * cols, n_images * ho * wo)
     out = k.reshape(n_kernels, channels * rows * cols) @ columns  # (K, N*Ho*Wo)
+    if n_images == 1:  # (K, 1, Ho, Wo) is already (1, K, Ho, Wo) in memory
+        return out.reshape(1, n_kernels, ho, wo)
     return out.reshape(n_kernels, n_images, ho, wo).transpose(1, 0, 2, 3)
 
 

@@ -177,12 +177,21 @@ def checked_as_strided(a, shape, strides):
     ValueError: a view of shape (2, 3) and strides (32, 8) would reach bytes 0 to 56 of an array spanning bytes 0 to 48
     """  # noqa: E501 -- a doctest's expected output is one line
     low, high = _reach(shape, strides)
-    own_low, own_high = _reach(a.shape, a.strides)
+    contiguous = a.flags.c_contiguous or a.flags.f_contiguous
+    own_low, own_high = (0, a.nbytes - a.itemsize) if contiguous else _reach(a.shape, a.strides)
     if low < own_low or high > own_high:
         raise ValueError(
             f"a view of shape {tuple(shape)} and strides {tuple(strides)} would reach bytes "
             f"{low} to {high + a.itemsize} of an array spanning bytes {own_low} to {own_high + a.itemsize}"
         )
+    if contiguous and a.size:
+        # The same view from the array's buffer: as_strided builds it through
+        # __array_interface__, which costs more than a small convolution's whole
+        # contraction; the ndarray constructor takes a contiguous array's buffer
+        # directly (and checks the view against the buffer's end once more).
+        view = np.ndarray(shape, a.dtype, buffer=a, strides=strides)
+        view.flags.writeable = False
+        return view
     return as_strided(a, shape=shape, strides=strides, writeable=False)
 
 

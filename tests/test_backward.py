@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+from strategies import conv_cases
+
 import convlab
 from convlab.backward import conv2d_backward, conv_transpose2d
-from strategies import conv_cases
 
 try:
     import torch
@@ -142,7 +143,7 @@ def test_runs_without_torch(tmp_path):
         f" '--junitxml', {str(report)!r}, '-k', 'not test_runs_without_torch']))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).parent, timeout=600)
+                          cwd=Path(__file__).parent.parent, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     cases = ET.parse(report).getroot().iter("testcase")
     skipped = sorted(c.get("name") for c in cases if c.find("skipped") is not None)

@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import convlab
 from reference import scipy_conv2d
 from strategies import conv_cases, in_layout, tolerance
+
+import convlab
 
 ALL_METHODS = convlab.METHODS + ("auto",)
 

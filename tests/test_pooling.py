@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import convlab
 from strategies import LAYOUTS, in_layout
+
+import convlab
 
 
 def loop_pool(x, window, stride, padding, dilation, reduce, fill):

@@ -18,6 +18,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.animation import AbstractMovieWriter  # noqa: E402
 from PIL import Image  # noqa: E402
+
 from reference import scipy_conv2d  # noqa: E402
 
 import convlab  # noqa: E402

@@ -12,7 +12,6 @@ import pytest
 
 from .labdriver import CHROMIUM, SCREENSHOTS, LabServer, NotebookPage, launch_chromium
 
-
 _used = []  # set once Chromium has started in this run
 
 

@@ -18,9 +18,9 @@ import re
 import nbformat
 import pytest
 
-import convlab
-
 from .labdriver import ROOT
+
+import convlab
 
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 SCRATCH_CELLS = {
