@@ -109,7 +109,7 @@ def test_binder_kernel_runs_in_the_fresh_environment(binder_env):
     )
 
 
-# Imported by the course only when present, never required (see DESIGN.md).
+# Imported by the course only when present, never required (see docs/architecture.md).
 OPTIONAL = {"torch"}
 
 
