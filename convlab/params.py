@@ -369,10 +369,11 @@ def check_args(x, k=None, stride=1, padding=0, dilation=1, *, window=None, outpu
     - a window without a kernel, with ``window`` instead of ``k``
       (pooling and :func:`convlab.sliding_windows`, for any ``(..., H, W)``).
 
-    The checks run in this order: the arrays are numeric and non-empty; the
-    window, ``stride``, ``padding``, ``dilation`` and ``output_padding`` are
-    ints or pairs in range; the shapes fit together (dimensions, channels);
-    the kernel fits in the padded input.
+    The checks run in this order: the arrays are numeric and non-empty (and,
+    for a window, ``x`` has two dimensions at least); the window, ``stride``,
+    ``padding``, ``dilation`` and ``output_padding`` are ints or pairs in
+    range; the shapes fit together (dimensions, channels); the kernel fits in
+    the padded input.
 
     Parameters
     ----------
@@ -414,14 +415,14 @@ def check_args(x, k=None, stride=1, padding=0, dilation=1, *, window=None, outpu
     if window is None:
         k = check_numeric_array(k, "k")
     else:
+        if x.ndim < 2:
+            raise ValueError(f"x must have at least 2 dimensions (..., H, W), got shape {x.shape}")
         window = as_pair(window, "window", 1)
     raw = (stride, padding, dilation, output_padding)  # as given, for messages
     stride = as_pair(stride, "stride", 1)
     padding = as_pair(padding, "padding", 0)
     dilation = as_pair(dilation, "dilation", 1)
     if window is not None:  # pooling, sliding windows: any (..., H, W)
-        if x.ndim < 2:
-            raise ValueError(f"x must have at least 2 dimensions (..., H, W), got shape {x.shape}")
         out_hw = output_hw(x.shape[-2:], window, stride, padding, dilation)
         return Args(x, None, x, None, x.shape[:-2], window, stride, padding, dilation, out_hw)
     if transposed:
