@@ -17,7 +17,8 @@ help:
 	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
 	@echo "make exercises  re-run the solutions, then regenerate exercises/ from solutions/"
 	@echo "make figures  redraw docs/sliding_window.gif, the README's animation"
-	@echo "make bench  time every conv2d method against SciPy, PyTorch and the GEMM limit"
+	@echo "make bench  time every conv2d method against SciPy, PyTorch and the GEMM limit,"
+	@echo "            and conv2d's per-call overhead against a bare tensordot"
 	@echo "            (a few minutes; BENCH_ARGS=--quick for under two)"
 	@echo "make clean  remove .venv and caches"
 
@@ -57,6 +58,7 @@ figures: $(STAMP)
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--quick --cases 'cnn layer'"
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/overhead.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

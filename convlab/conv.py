@@ -44,8 +44,9 @@ def conv2d(x, k, stride=1, padding=0, dilation=1, method="auto"):
     dilation : int or pair of int, optional
         Step between kernel taps, ``(rows, cols)``.
     method : str, optional
-        ``"auto"`` (a fast method) or one of :data:`METHODS`.  Every method
-        gives the same result up to floating-point rounding.
+        ``"auto"`` (a fast method, picked by :func:`choose_method`) or one of
+        :data:`METHODS`.  Every method gives the same result up to
+        floating-point rounding.
 
     Returns
     -------
@@ -63,6 +64,8 @@ def conv2d(x, k, stride=1, padding=0, dilation=1, method="auto"):
         ``(Ho, Wo)`` is :func:`convlab.output_shape`.  The dtype is
         ``np.result_type(x, k)``: float32 stays float32 and integer inputs
         give integers, which wrap around on overflow as NumPy integers do.
+        float16 stays float16, but its sums are taken in float32 and rounded
+        once (as PyTorch does), so a result float16 can hold is never ``inf``.
 
     Raises
     ------

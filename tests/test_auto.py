@@ -17,7 +17,7 @@ from reference import scipy_conv2d
 
 import convlab
 from convlab import fast
-from convlab.conv import choose_method
+from convlab.choose import choose_method
 from convlab.methods import conv_im2col
 
 FAST = {"blocked": fast.conv_blocked, "mec": fast.conv_mec}
