@@ -162,7 +162,7 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
     if type(x) is tuple and type(k) is tuple:  # shapes, as conv2d passes them
         if measure:
             raise TypeError("measure=True times the methods on the arrays themselves: pass x and k, not their shapes")
-        itemsize = 8 if dtype is None else np.dtype(dtype).itemsize
+        itemsize = 8 if dtype is None else dtype.itemsize if isinstance(dtype, np.dtype) else np.dtype(dtype).itemsize
         try:
             if len(x) == len(k) == 4 and min(x) >= 1 and min(k) >= 1:
                 return _rule(x, k, itemsize)
