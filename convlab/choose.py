@@ -96,8 +96,9 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
         padded input ``(N, C, H, W)`` and the kernels ``(K, C, R, S)``, as
         tuples (a tuple of ints is always read as a shape).
     dtype : numpy.dtype, optional
-        The dtype of the sum.  Default: ``np.result_type(x, k)`` for arrays,
-        float64 for shapes.
+        The dtype of the result.  Default: ``np.result_type(x, k)`` for
+        arrays, float64 for shapes.  (float16 is summed in float32, and
+        chosen for as float32.)
     stride, padding, dilation : int or pair of int, optional
         As in :func:`convlab.conv2d`; used with arrays.
     measure : bool, optional
@@ -162,7 +163,7 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
     if type(x) is tuple and type(k) is tuple:  # shapes, as conv2d passes them
         if measure:
             raise TypeError("measure=True times the methods on the arrays themselves: pass x and k, not their shapes")
-        itemsize = 8 if dtype is None else dtype.itemsize if isinstance(dtype, np.dtype) else np.dtype(dtype).itemsize
+        itemsize = 8 if dtype is None else sum_dtype(dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)).itemsize
         try:
             if len(x) == len(k) == 4 and min(x) >= 1 and min(k) >= 1:
                 return _rule(x, k, itemsize)
