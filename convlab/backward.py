@@ -9,6 +9,9 @@ convolutions again, built from the same sliding windows:
   output positions;
 - ``dL/dx`` sends every ``g[n, f, i, j]`` back to the input cells its
   window read, weighted by the kernel: a *transposed convolution* of ``g``.
+
+Both check their arguments with :func:`convlab.params.check_args`, as
+``conv2d`` does, and sum float16 values in float32, as ``conv2d`` does.
 """
 
 from __future__ import annotations
