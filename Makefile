@@ -8,15 +8,17 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless asked explicitly.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv lab test notebooks exercises figures bench clean
+.PHONY: help venv lab lint test notebooks exercises figures bench clean
 
 help:
 	@echo "make lab    open the course in JupyterLab (creates .venv on first use)"
-	@echo "make test   run every test: unit, property, doctests, notebooks"
+	@echo "make test   run every test: unit, property, doctests, notebooks (after make lint)"
+	@echo "make lint   check the code with ruff (pinned in the test extra; rules in pyproject.toml)"
 	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
 	@echo "make exercises  re-run the solutions, then regenerate exercises/ from solutions/"
 	@echo "make figures  redraw docs/sliding_window.gif, the README's animation"
-	@echo "make bench  time every conv2d method against SciPy, PyTorch and the GEMM limit"
+	@echo "make bench  time every conv2d method against SciPy, PyTorch and the GEMM limit,"
+	@echo "            and conv2d's per-call overhead against a bare tensordot"
 	@echo "            (a few minutes; BENCH_ARGS=--quick for under two)"
 	@echo "make clean  remove .venv and caches"
 
@@ -34,7 +36,10 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) notebooks/00_start_here.ipynb
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest
 
 notebooks: $(STAMP)
@@ -53,6 +58,7 @@ figures: $(STAMP)
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--quick --cases 'cnn layer'"
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/overhead.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -54,12 +54,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import convlab  # noqa: E402
-from convlab.conv import _IMPLEMENTATIONS, _canonical, choose_method  # noqa: E402
+from convlab.choose import choose_method  # noqa: E402
+from convlab.params import canonical  # noqa: E402
 
 MB = 2**20
 BUDGET_FLOOR = 64 * MB
 SETTLE = 0.3  # seconds of pause before a group of contenders: idle threads go to sleep
-QUICK_SKIPS = {"tensordot", "einsum", "shift-add", "scipy correlate2d", "scipy FFT"}  # on large cases
+QUICK_SKIPS = {"tensordot", "einsum", "shift_add", "scipy correlate2d", "scipy FFT"}  # on large cases
 
 
 @dataclass
@@ -76,7 +77,7 @@ class Case:
 
     def canonical(self):
         """(N, C, H, W), (K, C, R, S) and (Ho, Wo), as conv2d sees them."""
-        x4, k4, _ = _canonical(np.empty(self.x_shape, np.int8), np.empty(self.k_shape, np.int8))
+        x4, k4, _ = canonical(np.empty(self.x_shape, np.int8), np.empty(self.k_shape, np.int8))
         ho, wo = convlab.output_shape(x4.shape[2:], k4.shape[2:], self.stride, self.padding)
         return x4.shape, k4.shape, (ho, wo)
 
@@ -94,7 +95,8 @@ CASES = [
     Case("rgb s1", (3, 1024, 1024), (16, 3, 3, 3), 1, 0, True, "RGB 1024x1024, 16 kernels 3x3"),
     Case("rgb s2", (3, 1024, 1024), (16, 3, 3, 3), 2, 0, True, "the same with stride 2"),
     Case("cnn layer", (8, 64, 56, 56), (64, 64, 3, 3), 1, 1, True, "N=8, C=64, 56x56, K=64, 3x3, padding 1"),
-    Case("cnn stem", (32, 3, 224, 224), (64, 3, 7, 7), 2, 3, True, "N=32, C=3, 224x224, K=64, 7x7, stride 2, padding 3"),
+    Case("cnn stem", (32, 3, 224, 224), (64, 3, 7, 7), 2, 3, True,
+         "N=32, C=3, 224x224, K=64, 7x7, stride 2, padding 3"),
 ]
 
 
@@ -124,12 +126,13 @@ def convlab_contenders(case, x, k, quick):
     """Every conv2d method, and "auto"."""
     params = dict(stride=case.stride, padding=case.padding)
     out = []
-    for method in convlab.METHODS + ("shift-add", "auto"):
+    for method in convlab.METHODS + ("auto",):
         if method == "loops":
             out.append(loops_contender(case, x, k, quick))
             continue
         out.append(Contender(method, lambda m=method: convlab.conv2d(x, k, **params, method=m)))
-    out[-2].note = "considered for auto, not used"
+        if method == "shift_add":
+            out[-1].note = "considered for auto, not used"
     (n, c, h, w), k_shape, _ = case.canonical()
     padded = (n, c, h + 2 * case.padding, w + 2 * case.padding)
     out[-1].note = f"uses {choose_method(padded, k_shape, x.dtype)}"
@@ -163,7 +166,7 @@ def loops_contender(case, x, k, quick):
 
 
 def _macs(x_shape, k_shape, stride, padding):
-    x4, k4, _ = _canonical(np.empty(x_shape, np.int8), np.empty(k_shape, np.int8))
+    x4, k4, _ = canonical(np.empty(x_shape, np.int8), np.empty(k_shape, np.int8))
     ho, wo = convlab.output_shape(x4.shape[2:], k4.shape[2:], stride, padding)
     return x4.shape[0] * k4.shape[0] * ho * wo * x4.shape[1] * k4.shape[2] * k4.shape[3]
 
@@ -177,37 +180,11 @@ def gemm_contender(case, dtype, rng):
                      note=f"({kk} x {c * r * s}) @ ({c * r * s} x {n * ho * wo})")
 
 
-def conv_shift_add(x, k, stride, dilation):
-    """Shift-and-add: one matrix product per kernel tap, no window matrix.
-
-    Considered for ``method="auto"`` (large inputs with few channels) and
-    measured here instead.  Takes and returns what the methods in
-    :mod:`convlab.methods` do.  ``np.matmul`` needs each tap's strided slice
-    of the input as a matrix, so it copies it, and every tap adds a
-    full-size partial result into the output.
-    """
-    n, c, h, w = x.shape
-    kk, _, r, s = k.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    ho, wo = (h - dh * (r - 1) - 1) // sh + 1, (w - dw * (s - 1) - 1) // sw + 1
-    out = np.zeros((n, kk, ho * wo), x.dtype)
-    for i in range(r):
-        for j in range(s):
-            tap = x[:, :, i * dh : i * dh + sh * (ho - 1) + 1 : sh, j * dw : j * dw + sw * (wo - 1) + 1 : sw]
-            out += np.matmul(k[:, :, i, j], tap.reshape(n, c, ho * wo))
-    return out.reshape(n, kk, ho, wo)
-
-
-# Registered under a name conv2d accepts, so shift-add runs behind the same
-# argument checks and padding as every method (it is not in convlab.METHODS).
-_IMPLEMENTATIONS["shift-add"] = conv_shift_add
-
-
 def scipy_contenders(case, x, k):
     """SciPy where it applies: correlate2d, ndimage.correlate, FFT for large kernels."""
     from scipy import ndimage, signal
 
-    x4, k4, lead = _canonical(x, k)
+    x4, k4, lead = canonical(x, k)
     n, c = x4.shape[:2]
     kk, _, r, s = k4.shape
     st, p = case.stride, case.padding
@@ -256,7 +233,7 @@ def torch_contender(case, x, k):
         import torch.nn.functional as F
     except ImportError:
         return [Contender("PyTorch", None, note="skipped: not installed")]
-    x4, k4, lead = _canonical(x, k)
+    x4, k4, lead = canonical(x, k)
     xt, kt = torch.from_numpy(np.ascontiguousarray(x4)), torch.from_numpy(np.ascontiguousarray(k4))
 
     def run():
@@ -426,7 +403,7 @@ def _cpu_name():
 
 def load():
     try:
-        return "%.2f %.2f %.2f" % os.getloadavg()
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
         return "unknown"
 
@@ -436,10 +413,10 @@ def write_csv(rows, path):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _csv_value(v) for k, v in row.items()})
+            writer.writerow({k: csv_value(v) for k, v in row.items()})
 
 
-def _csv_value(v):
+def csv_value(v):
     if isinstance(v, float):
         return f"{v:.6g}"
     return "" if v is None else v
@@ -483,7 +460,8 @@ def write_markdown(rows, cases, info, loads, path, args):
                  f"before {loads[0]}, after {loads[1]}.")
     lines.append("")
     lines += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()] + [""]
-    lines += ["## Cases", "", "| case | x | k | stride | padding | output | MFLOP | |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["## Cases", "", "| case | x | k | stride | padding | output | MFLOP | |",
+              "|---|---|---|---|---|---|---|---|"]
     for c in cases:
         _, _, (ho, wo) = c.canonical()
         lines.append(f"| {c.name} | {c.x_shape} | {c.k_shape} | {c.stride} | {c.padding} | {ho}x{wo} | "

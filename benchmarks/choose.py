@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import ROOT, SETTLE, _csv_value, load, machine
+from bench import ROOT, SETTLE, csv_value, load, machine
 
 import convlab
-from convlab.conv import choose_method
+from convlab.choose import CANDIDATES, choose_method
 
-CANDIDATES = ("im2col", "blocked", "mec")
 # (C, K): one channel and one kernel, RGB with few and many kernels, network layers
 CHANNELS = [(1, 1), (3, 4), (3, 16), (3, 64), (16, 16), (16, 64), (64, 8), (64, 64), (64, 128)]
 SIZES = [(16, 8), (4, 32), (1, 128)]  # (N, H = W)
@@ -96,7 +95,7 @@ def main(argv=None):
     with open(args.out / "choose.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
+        writer.writerows({k: csv_value(v) for k, v in row.items()} for row in rows)
     write_markdown(rows, machine(), loads, args.out / "choose.md", args.quick)
     print(f"wrote {args.out / 'choose.md'} and choose.csv")
     return 0

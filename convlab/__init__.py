@@ -17,7 +17,8 @@ array([[4., 6., 4.],
 """
 
 from .backward import conv2d_backward, conv_transpose2d
-from .conv import METHODS, conv2d, convolve2d
+from .choose import METHODS, choose_method
+from .conv import conv2d, convolve2d
 from .params import output_shape
 from .pooling import avg_pool2d, max_pool2d
 from .windows import byte_extent, materialized_nbytes, sliding_windows
@@ -28,6 +29,7 @@ __all__ = [
     "METHODS",
     "avg_pool2d",
     "byte_extent",
+    "choose_method",
     "conv2d",
     "conv2d_backward",
     "conv_transpose2d",

@@ -19,18 +19,28 @@ COMMANDS = {
 }
 
 
-def build_parser():
+def build_parser(command=None):
+    """The parser of every command's name and help; the options of ``command`` only.
+
+    A command's options come from its module, so only the module of the
+    command that runs is imported: ``python -m convlab demo`` needs NumPy,
+    not the grader's Jupyter libraries.
+    """
     parser = argparse.ArgumentParser(prog="python -m convlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(module=module)
-        importlib.import_module(module).add_arguments(command)
+        parser_of_command = sub.add_parser(name, help=help_text, description=help_text)
+        parser_of_command.set_defaults(module=module)
+        if name == command:
+            importlib.import_module(module).add_arguments(parser_of_command)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The command is the first word that is not an option (the top level has only --help).
+    command = next((word for word in argv if not word.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     return importlib.import_module(args.module).main(args)
 
 

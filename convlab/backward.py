@@ -9,15 +9,17 @@ convolutions again, built from the same sliding windows:
   output positions;
 - ``dL/dx`` sends every ``g[n, f, i, j]`` back to the input cells its
   window read, weighted by the kernel: a *transposed convolution* of ``g``.
+
+Both check their arguments with :func:`convlab.params.check_args`, as
+``conv2d`` does, and sum float16 values in float32, as ``conv2d`` does.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .conv import _canonical
-from .params import _output_shape, as_pair, check_numeric_array
-from .windows import pad_hw, sliding_windows
+from .params import check_args, check_numeric_array, sum_dtype
+from .windows import pad_hw, window_view
 
 __all__ = ["conv2d_backward", "conv_transpose2d"]
 
@@ -61,28 +63,24 @@ def conv2d_backward(x, k, grad_out, stride=1, padding=0, dilation=1):
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    x = check_numeric_array(x, "x")
-    k = check_numeric_array(k, "k")
-    strides = as_pair(stride, "stride", 1)
-    pads = as_pair(padding, "padding", 0)
-    dils = as_pair(dilation, "dilation", 1)
-    x4, k4, lead = _canonical(x, k)
-    ho, wo = _output_shape(x4.shape[-2:], k4.shape[-2:], strides, pads, dils)
+    args = check_args(x, k, stride, padding, dilation)
+    x4, k4, pads = args.x4, args.k4, args.padding
     grad_out = check_numeric_array(grad_out, "grad_out")
-    if grad_out.shape != lead + (ho, wo):
+    if grad_out.shape != args.lead + args.out_hw:
         raise ValueError(
-            f"grad_out must have the shape of conv2d's result, {lead + (ho, wo)}, got {grad_out.shape}"
+            f"grad_out must have the shape of conv2d's result, {args.lead + args.out_hw}, got {grad_out.shape}"
         )
-    dtype = np.result_type(x, k, grad_out)
-    g4 = grad_out.reshape((x4.shape[0], k4.shape[0], ho, wo)).astype(dtype, copy=False)
-    xp = pad_hw(x4.astype(dtype, copy=False), pads)
+    dtype = np.result_type(args.x, args.k, grad_out)
+    work = sum_dtype(dtype)  # float16 is summed in float32, as in conv2d
+    g4 = grad_out.reshape((x4.shape[0], k4.shape[0]) + args.out_hw).astype(work, copy=False)
+    xp = pad_hw(x4.astype(work, copy=False), pads)
 
-    windows = sliding_windows(xp, k4.shape[-2:], strides, dils)  # (N, C, Ho, Wo, R, S)
+    windows = window_view(xp, args.window, args.stride, args.dilation, args.out_hw)  # (N, C, Ho, Wo, R, S)
     grad_k = np.tensordot(g4, windows, axes=([0, 2, 3], [0, 2, 3]))  # (K, C, R, S)
 
-    grad_xp = _scatter_windows(g4, k4.astype(dtype, copy=False), xp.shape[-2:], strides, dils)
+    grad_xp = _scatter_windows(g4, k4.astype(work, copy=False), xp.shape[-2:], args.stride, args.dilation)
     grad_x = grad_xp[:, :, pads[0] : pads[0] + x4.shape[2], pads[1] : pads[1] + x4.shape[3]]
-    return grad_x.reshape(x.shape).copy(), grad_k.reshape(k.shape)
+    return grad_x.reshape(args.x.shape).astype(dtype), grad_k.reshape(args.k.shape).astype(dtype, copy=False)
 
 
 def conv_transpose2d(y, k, stride=1, padding=0, dilation=1, output_padding=0):
@@ -123,43 +121,14 @@ def conv_transpose2d(y, k, stride=1, padding=0, dilation=1, output_padding=0):
            [3, 3, 4, 4],
            [3, 3, 4, 4]])
     """
-    y = check_numeric_array(y, "y")
-    k = check_numeric_array(k, "k")
-    strides = as_pair(stride, "stride", 1)
-    pads = as_pair(padding, "padding", 0)
-    dils = as_pair(dilation, "dilation", 1)
-    extra = as_pair(output_padding, "output_padding", 0)
-    for axis in (0, 1):
-        if extra[axis] >= max(strides[axis], dils[axis]):
-            raise ValueError(
-                f"output_padding must be smaller than stride or dilation, got output_padding={output_padding!r} "
-                f"with stride={stride!r}, dilation={dilation!r}"
-            )
-    if y.ndim == 2 and k.ndim == 2:
-        y4, k4 = y[None, None], k[None, None]
-    elif y.ndim in (3, 4) and k.ndim == 4:
-        y4 = y if y.ndim == 4 else y[None]
-        k4 = k
-        if y4.shape[1] != k4.shape[0]:
-            raise ValueError(f"y has {y4.shape[1]} channels but k has {k4.shape[0]} filters (k.shape[0]); they must match")
-    else:
-        raise ValueError(
-            f"y and k must be (H, W) with (R, S), or (K, H, W) / (N, K, H, W) with (K, C, R, S); "
-            f"got y of shape {y.shape} and k of shape {k.shape}"
-        )
-    size = [
-        (n - 1) * st - 2 * p + d * (r - 1) + e + 1
-        for n, st, p, d, r, e in zip(y4.shape[-2:], strides, pads, dils, k4.shape[-2:], extra)
-    ]
-    if min(size) < 1:
-        raise ValueError(f"padding={padding!r} crops away the whole output (size before cropping {[s + 2 * p for s, p in zip(size, pads)]})")
-    dtype = np.result_type(y, k)
-    full = [s + 2 * p for s, p in zip(size, pads)]
-    out = _scatter_windows(y4.astype(dtype, copy=False), k4.astype(dtype, copy=False), full, strides, dils)
-    out = out[:, :, pads[0] : pads[0] + size[0], pads[1] : pads[1] + size[1]]
-    lead = y.shape[:1] if y.ndim == 4 else ()
-    channels = k4.shape[1:2] if k.ndim == 4 else ()
-    return np.ascontiguousarray(out.reshape(lead + channels + out.shape[-2:]))
+    args = check_args(y, k, stride, padding, dilation, output_padding=output_padding)
+    (ph, pw), (ho, wo) = args.padding, args.out_hw
+    dtype = np.result_type(args.x, args.k)
+    work = sum_dtype(dtype)  # float16 is summed in float32, as in conv2d
+    y4, k4 = args.x4.astype(work, copy=False), args.k4.astype(work, copy=False)
+    out = _scatter_windows(y4, k4, (ho + 2 * ph, wo + 2 * pw), args.stride, args.dilation)
+    out = out[:, :, ph : ph + ho, pw : pw + wo]
+    return np.ascontiguousarray(out.reshape(args.lead + args.out_hw), dtype=dtype)
 
 
 def _scatter_windows(g, k, size_hw, strides, dils):

@@ -31,10 +31,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from .params import _output_shape
-from .windows import sliding_windows
+from .params import output_hw
+from .windows import checked_as_strided, window_view
 
 __all__ = ["BLOCK_BYTES", "STRIP_BYTES", "conv_blocked", "conv_mec"]
 
@@ -95,7 +94,7 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     """
     n_images, channels = x.shape[:2]
     n_kernels, _, rows, cols = k.shape
-    windows = sliding_windows(x, (rows, cols), stride, dilation)  # (N, C, Ho, Wo, R, S), a view
+    windows = window_view(x, (rows, cols), stride, dilation)  # (N, C, Ho, Wo, R, S), a view
     ho, wo = windows.shape[2:4]
     taps = channels * rows * cols
     # Each image's window matrix as (C, R, S, Ho, Wo): still a view, nothing copied yet.
@@ -198,8 +197,8 @@ def conv_mec(x, k, stride, dilation, block_bytes=STRIP_BYTES):
     """
     n_images, channels, height, width = x.shape
     n_kernels, _, rows, cols = k.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    ho, wo = _output_shape((height, width), (rows, cols), stride, (0, 0), dilation)
+    sh, dh = stride[0], dilation[0]
+    ho, wo = output_hw((height, width), (rows, cols), stride, (0, 0), dilation)
     # Taps in (R, C, S) order, the order of the rows of a strip slice.
     kernels = np.ascontiguousarray(k.transpose(0, 2, 1, 3)).reshape(n_kernels, rows * channels * cols)
     out = np.empty((n_images, n_kernels, ho, wo), dtype=x.dtype)
@@ -242,17 +241,16 @@ def _mec_band(x, kernels, rows, cols, out, stride, dilation, buffer):
             used += strip.size
             sn, sc, sr, sq = xp.strides
             # strip[n, h, c, s, j] = xp[n, c, h, j*sw + s*dw]
-            np.copyto(strip, as_strided(xp, shape, (sn, sr, sc, dw * sq, sw * sq), writeable=False))
+            np.copyto(strip, checked_as_strided(xp, shape, (sn, sr, sc, dw * sq, sw * sq)))
             strips[phase] = strip
         strip = strips[phase]
         count = len(range(i0, ho, period))
-        # The view below must stay inside the strip: the last output row's last tap.
-        assert q0 + (count - 1) * q_step + rows <= strip.shape[1]
         row_step = strip.strides[1]  # one input row of the strip: C*S*Wo elements
-        windows = as_strided(
+        # Output row i0 + m*period reads R strip rows from q0 + m*q_step on; the guard
+        # refuses a view past the strip's last row (of the last image).
+        windows = checked_as_strided(
             strip[:, q0:],
             (n_images, count, rows * channels * cols, wo),
             (strip.strides[0], q_step * row_step, wo * strip.itemsize, strip.itemsize),
-            writeable=False,
         )
         np.matmul(kernels, windows, out=out[:, :, i0::period].transpose(0, 2, 1, 3))

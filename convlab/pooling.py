@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .params import _output_shape, as_pair, check_numeric_array
-from .windows import pad_hw, sliding_windows
+from .params import check_args, sum_dtype
+from .windows import pad_hw, window_view
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
@@ -42,12 +42,14 @@ def max_pool2d(x, window, stride=None, padding=0, dilation=1):
     array([[4, 1],
            [1, 8]])
     """
-    x, window, stride, pads = _pool_args(x, window, stride, padding, dilation)
+    args = check_args(x, window=window, stride=window if stride is None else stride, padding=padding,
+                      dilation=dilation)
+    x = args.x
     if x.dtype.kind == "c":
         raise TypeError(f"x must be real for max pooling (complex numbers have no order), got dtype {x.dtype}")
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    x = pad_hw(x, pads, fill)
-    return sliding_windows(x, window, stride, dilation).max(axis=(-2, -1))
+    x = pad_hw(x, args.padding, fill)
+    return window_view(x, args.window, args.stride, args.dilation, args.out_hw).max(axis=(-2, -1))
 
 
 def avg_pool2d(x, window, stride=None, padding=0, dilation=1):
@@ -65,6 +67,8 @@ def avg_pool2d(x, window, stride=None, padding=0, dilation=1):
     -------
     numpy.ndarray, shape x.shape[:-2] + (Ho, Wo)
         Floating point: float32 stays float32, integers give float64.
+        float16 stays float16, but its sum is taken in float32 (as PyTorch
+        does), so a mean that float16 can hold is never ``inf``.
 
     Examples
     --------
@@ -76,18 +80,9 @@ def avg_pool2d(x, window, stride=None, padding=0, dilation=1):
     array([[2.5, 0.5],
            [0.5, 6.5]])
     """
-    x, window, stride, pads = _pool_args(x, window, stride, padding, dilation)
-    x = pad_hw(x, pads)
-    dtype = np.result_type(x.dtype, np.float16) if x.dtype.kind in "fc" else np.float64
-    return sliding_windows(x, window, stride, dilation).mean(axis=(-2, -1), dtype=dtype)
-
-
-def _pool_args(x, window, stride, padding, dilation):
-    x = check_numeric_array(x, "x")
-    if x.ndim < 2:
-        raise ValueError(f"x must have at least 2 dimensions (..., H, W), got shape {x.shape}")
-    window = as_pair(window, "window", 1)
-    stride = window if stride is None else as_pair(stride, "stride", 1)
-    pads = as_pair(padding, "padding", 0)
-    _output_shape(x.shape[-2:], window, stride, pads, as_pair(dilation, "dilation", 1))  # raises if too large
-    return x, window, stride, pads
+    args = check_args(x, window=window, stride=window if stride is None else stride, padding=padding,
+                      dilation=dilation)
+    x = pad_hw(args.x, args.padding)
+    dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+    windows = window_view(x, args.window, args.stride, args.dilation, args.out_hw)
+    return windows.mean(axis=(-2, -1), dtype=sum_dtype(dtype)).astype(dtype, copy=False)

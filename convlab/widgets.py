@@ -46,6 +46,42 @@ SHARPNESS = 1.5
 
 _MAX_PADDING = 3
 _MAX_DILATION = 4
+_MAX_STRIDE = 8
+#: Inputs up to this many rows and columns are drawn with their numbers, and get a small kernel.
+_SMALL_IMAGE = 16
+_MAX_KERNEL_SMALL = 5
+_MAX_KERNEL = 9
+#: Milliseconds per window when the explorer plays.
+_PLAY_INTERVAL = 700
+
+
+def _make_controls(small, max_stride):
+    """The sliders, the kernel menu and the flip toggle, at their first values.
+
+    Small inputs start at stride 1 with a ramp kernel, whose numbers can be
+    followed; images at stride 2 with an edge detector.  The kernel, padding
+    and dilation sliders get their real ranges from ``StrideExplorer._limits``.
+    """
+    slider = dict(continuous_update=False, style={"description_width": "8em"},
+                  layout=widgets.Layout(width="22em"))
+    stride = 1 if small else 2
+    return {
+        "stride_rows": widgets.IntSlider(stride, 1, max_stride, description="stride (rows)", **slider),
+        "stride_cols": widgets.IntSlider(stride, 1, max_stride, description="stride (cols)", **slider),
+        "kernel_rows": widgets.IntSlider(3, 1, 3, description="kernel height", **slider),
+        "kernel_cols": widgets.IntSlider(3, 1, 3, description="kernel width", **slider),
+        "padding": widgets.IntSlider(0, 0, _MAX_PADDING, description="padding", **slider),
+        "dilation": widgets.IntSlider(1, 1, 1, description="dilation", **slider),
+        "kernel": widgets.Dropdown(
+            options=list(KERNELS), value="ramp" if small else "edge", description="kernel",
+            style={"description_width": "8em"}, layout=widgets.Layout(width="22em"),
+        ),
+        "flip": widgets.ToggleButtons(
+            options=[("cross-correlation: conv2d", False), ("true convolution: convolve2d", True)],
+            value=False, style={"button_width": "18em"},
+        ),
+        "position": widgets.IntSlider(0, 0, 0, description="window", **slider),
+    }
 
 
 def _small_grid():
@@ -103,39 +139,28 @@ class StrideExplorer:
                 f"image must be a non-empty 2-D array of numbers (H, W), got shape {x.shape} and dtype {x.dtype}"
             )
         self.x = x
-        h, w = x.shape
-        max_stride = max(2, min(8, max(h, w) // 2))
-        small = max(h, w) <= 16
-        slider = dict(continuous_update=False, style={"description_width": "8em"},
-                      layout=widgets.Layout(width="22em"))
-        self.controls = {
-            "stride_rows": widgets.IntSlider(2 if not small else 1, 1, max_stride, description="stride (rows)", **slider),
-            "stride_cols": widgets.IntSlider(2 if not small else 1, 1, max_stride, description="stride (cols)", **slider),
-            "kernel_rows": widgets.IntSlider(3, 1, 3, description="kernel height", **slider),
-            "kernel_cols": widgets.IntSlider(3, 1, 3, description="kernel width", **slider),
-            "padding": widgets.IntSlider(0, 0, _MAX_PADDING, description="padding", **slider),
-            "dilation": widgets.IntSlider(1, 1, 1, description="dilation", **slider),
-            "kernel": widgets.Dropdown(
-                options=list(KERNELS), value="ramp" if small else "edge", description="kernel",
-                style={"description_width": "8em"}, layout=widgets.Layout(width="22em"),
-            ),
-            "flip": widgets.ToggleButtons(
-                options=[("cross-correlation: conv2d", False), ("true convolution: convolve2d", True)],
-                value=False, style={"button_width": "18em"},
-            ),
-            "position": widgets.IntSlider(0, 0, 0, description="window", **slider),
-        }
-        self._max_kernel = 5 if small else 9
+        small = max(x.shape) <= _SMALL_IMAGE
+        self._max_kernel = _MAX_KERNEL_SMALL if small else _MAX_KERNEL
+        self.controls = _make_controls(small, max_stride=max(2, min(_MAX_STRIDE, max(x.shape) // 2)))
         # Shown at its own size (a flex column would stretch it to the full width and blur it),
         # never wider than the notebook.
         self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start"))
         self.formula_box = widgets.HTML()
         self.code_box = widgets.HTML()
-        play = widgets.Play(interval=700, min=0, max=0, step=1, description="play the window")
-        widgets.jslink((play, "value"), (self.controls["position"], "value"))
-        widgets.jslink((play, "max"), (self.controls["position"], "max"))
+        self.widget = self._arrange()
+        self.widget.explorer = self  # reachable from the displayed widget
+        self._busy = False
+        self._update()
+        for control in self.controls.values():
+            control.observe(self._changed, names="value")
+
+    def _arrange(self):
+        """The controls in two columns, a player for the window, then picture, formula and code."""
         c = self.controls
-        self.widget = widgets.VBox([
+        play = widgets.Play(interval=_PLAY_INTERVAL, min=0, max=0, step=1, description="play the window")
+        widgets.jslink((play, "value"), (c["position"], "value"))
+        widgets.jslink((play, "max"), (c["position"], "max"))
+        return widgets.VBox([
             widgets.HBox([
                 widgets.VBox([c["stride_rows"], c["stride_cols"], c["kernel_rows"], c["kernel_cols"]]),
                 widgets.VBox([c["padding"], c["dilation"], c["kernel"]]),
@@ -146,11 +171,6 @@ class StrideExplorer:
             self.formula_box,
             self.code_box,
         ])
-        self.widget.explorer = self  # reachable from the displayed widget
-        self._busy = False
-        self._update()
-        for control in self.controls.values():
-            control.observe(self._changed, names="value")
 
     # -- the values of the controls -------------------------------------------
 

@@ -25,7 +25,7 @@ def dilate(kernel2d, dilation):
 def scipy_conv2d(x, k, stride=1, padding=0, dilation=1, flip=False):
     """conv2d (flip=False) or convolve2d (flip=True) from SciPy's 2-D routines.
 
-    Accepts every shape combination of DESIGN.md's table.
+    Accepts every shape combination of the table in docs/architecture.md.
     """
     x, k = np.asarray(x), np.asarray(k)
     (sh, sw), (ph, pw), dil = pairs(stride), pairs(padding), pairs(dilation)

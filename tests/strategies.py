@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "uint8", "complex128"]
 LAYOUTS = ["C", "F", "transposed", "sliced", "reversed"]
-# (x.ndim, k.ndim) pairs from DESIGN.md's shape table
+# (x.ndim, k.ndim) pairs from the shape table in docs/architecture.md
 COMBOS = [(2, 2), (3, 3), (3, 4), (4, 3), (4, 4)]
 
 

@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reference import scipy_conv2d
+
 import convlab
 from convlab import fast
-from convlab.conv import choose_method
+from convlab.choose import choose_method
 from convlab.methods import conv_im2col
-from reference import scipy_conv2d
 
 FAST = {"blocked": fast.conv_blocked, "mec": fast.conv_mec}
 MB = 2**20

@@ -1,12 +1,29 @@
-"""The backward pass and transposed convolution: finite differences, the adjoint identity, PyTorch."""
+"""The backward pass and transposed convolution: finite differences, the adjoint identity, PyTorch.
+
+PyTorch is an optional reference: without it only the tests marked ``needs_torch``
+are skipped (``test_runs_without_torch`` checks that).
+"""
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given
 
+from strategies import conv_cases
+
 import convlab
 from convlab.backward import conv2d_backward, conv_transpose2d
-from strategies import conv_cases
+
+try:
+    import torch
+except ImportError:  # the optional reference is missing: its tests are skipped, no others
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed; it is an optional reference")
 
 
 @given(case=conv_cases(dtypes=["float64"], max_size=3))
@@ -53,9 +70,7 @@ def test_transpose_is_the_adjoint_of_conv2d(case):
     assert np.isclose(np.sum(out * y), np.sum(x * back), rtol=1e-10, atol=1e-10)
 
 
-torch = pytest.importorskip("torch", reason="PyTorch is not installed; it is an optional reference")
-
-
+@needs_torch
 @given(case=conv_cases(dtypes=["float64"], max_size=3))
 def test_gradients_match_torch_autograd(case):
     x, k = case["x"], case["k"]
@@ -75,6 +90,7 @@ def test_gradients_match_torch_autograd(case):
     np.testing.assert_allclose(gk, tk.grad.numpy().reshape(k.shape), rtol=1e-10, atol=1e-10)
 
 
+@needs_torch
 @given(case=conv_cases(dtypes=["float64"], max_size=3))
 def test_conv_transpose_matches_torch(case):
     k = case["k"] if case["k"].ndim == 4 else case["k"].reshape((1,) * (4 - case["k"].ndim) + case["k"].shape)
@@ -100,3 +116,37 @@ def test_bad_grad_out_shape():
 def test_bad_output_padding():
     with pytest.raises(ValueError, match="output_padding must be smaller than stride or dilation"):
         conv_transpose2d(np.ones((2, 2)), np.ones((2, 2)), stride=2, output_padding=2)
+
+
+def test_float16_scatter_accumulates_in_float32():
+    """Overlapping windows add up in float32, as in conv2d: sums past float16's range cancel back into it."""
+    y = np.array([[-1, 1, -1], [0, 1, 1]], np.float16) * 30000
+    k = np.array([[-1, -1, 0], [1, 0, -1]], np.float16)
+    # out[1, 2] adds -30000 three times before +30000: -90000 on the way, -60000 at the end
+    expected = conv_transpose2d(y.astype(np.float64), k.astype(np.float64))
+    assert expected[1, 2] == -60000 and np.abs(expected).max() <= 60000  # float16 reaches 65504
+    out = conv_transpose2d(y, k)
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, expected.astype(np.float16))
+    gx, gk = conv2d_backward(np.ones((3, 5), np.float16), k, y)
+    assert gx.dtype == gk.dtype == np.float16
+    np.testing.assert_array_equal(gx, expected.astype(np.float16))
+
+
+def test_runs_without_torch(tmp_path):
+    """Without PyTorch, every test of this module that does not need it still runs and passes."""
+    report = tmp_path / "report.xml"
+    code = (
+        "import sys, pytest\n"
+        "sys.modules['torch'] = None  # import torch now raises ImportError\n"
+        f"sys.exit(pytest.main([{__file__!r}, '-q', '-p', 'no:cacheprovider', '-p', 'no:randomly',"
+        f" '--junitxml', {str(report)!r}, '-k', 'not test_runs_without_torch']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    cases = ET.parse(report).getroot().iter("testcase")
+    skipped = sorted(c.get("name") for c in cases if c.find("skipped") is not None)
+    needing = sorted(name for name, f in globals().items()
+                     if name.startswith("test_") and any(m.name == "skipif" for m in getattr(f, "pytestmark", [])))
+    assert needing and skipped == needing, f"skipped {skipped}, but only {needing} need PyTorch"

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from test_packaging import conda_pins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +77,8 @@ def binder_env(tmp_path_factory):
 
     def run(*args, cwd=scratch, timeout=900):
         result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-        assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        command = " ".join(map(str, args))
+        assert result.returncode == 0, f"{command} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
         return result
 
     run(sys.executable, "-m", "venv", prefix)
@@ -102,10 +104,12 @@ def test_binder_kernel_runs_in_the_fresh_environment(binder_env):
     kernel_prefix, convlab_file = out.split()
     prefix = binder_env["prefix"]
     assert Path(kernel_prefix) == prefix
-    assert Path(convlab_file).is_relative_to(prefix / "lib"), f"convlab imported from {convlab_file}, not the environment"
+    assert Path(convlab_file).is_relative_to(prefix / "lib"), (
+        f"convlab imported from {convlab_file}, not the environment"
+    )
 
 
-# Imported by the course only when present, never required (see DESIGN.md).
+# Imported by the course only when present, never required (see docs/architecture.md).
 OPTIONAL = {"torch"}
 
 
@@ -136,7 +140,10 @@ def _imported_modules():
 def test_environment_yml_provides_every_import(binder_env):
     """Every module the course imports, even inside try/except, imports in the fresh environment."""
     modules = _imported_modules()
-    check = "import importlib, sys\nfor m in sys.argv[1:]:\n    try: importlib.import_module(m)\n    except ImportError: print(m)"
+    check = (
+        "import importlib, sys\n"
+        "for m in sys.argv[1:]:\n    try: importlib.import_module(m)\n    except ImportError: print(m)"
+    )
     missing = binder_env["run"](binder_env["python"], "-c", check, *modules).stdout.split()
     assert not missing, f"imported by the course but not provided by environment.yml: {missing}"
     assert "numpy" in modules, f"the scan of the course's imports found only {modules}"

@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import convlab
 from reference import scipy_conv2d
 from strategies import conv_cases, in_layout, tolerance
+
+import convlab
 
 ALL_METHODS = convlab.METHODS + ("auto",)
 
@@ -108,6 +109,28 @@ def test_integer_overflow_wraps_like_numpy(method):
     out = convlab.conv2d(x, k, method=method)
     assert out.dtype == np.int8
     assert np.all(out == np.int8(400 - 512))  # 400 wraps to -112
+
+
+@pytest.mark.parametrize("func", [convlab.conv2d, convlab.convolve2d], ids=["conv2d", "convolve2d"])
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_float16_accumulates_in_float32(func, method):
+    """A float16 result that fits is returned, even when the running sum leaves float16's range.
+
+    float16 reaches 65504.  Each output here is 30000 * (1 + 1 + 1 + 1 - 1 - 1 - 1) = 30000,
+    but summed in the kernel's order (for conv2d) or the flipped order (for convolve2d) it
+    passes 90000 or -90000 on the way.  Summing in float32 and rounding once, as PyTorch does on
+    the CPU, gives 30000.
+    """
+    x = np.full((2, 5, 6), 30000, np.float16)
+    k = np.array([[[1, 1, 1], [1, -1, -1], [-1, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]], np.float16)
+    out = func(x, k, method=method)
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, np.full((3, 4), 30000, np.float16))
+    # a batch and a bank: every output of every image and kernel
+    xb, kb = np.stack([x, x / 2]), np.stack([k, -k])
+    expected = np.array([30000, -30000], np.float16)[None, :, None, None] * np.array([1, 0.5])[:, None, None, None]
+    np.testing.assert_array_equal(func(xb, kb, padding=(0, 1), method=method)[..., 1:-1],
+                                  np.broadcast_to(expected.astype(np.float16), (2, 2, 3, 4)))
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)

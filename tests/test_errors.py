@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import convlab
+from convlab.viz import conv_steps
 
 ALL_METHODS = convlab.METHODS + ("auto",)
 X3 = np.ones((2, 5, 5))
@@ -81,3 +82,43 @@ def test_input_untouched_after_an_error():
     with pytest.raises(ValueError):
         convlab.conv2d(x, np.ones((1, 3, 3)), padding=-1)
     np.testing.assert_array_equal(x, before)
+
+
+# Every entry point that takes a convolution's x and k, called the way conv2d is.
+CONV_ENTRY_POINTS = {
+    "convolve2d": lambda x, k, **kw: convlab.convolve2d(x, k, **kw),
+    "conv2d_backward": lambda x, k, **kw: convlab.conv2d_backward(x, k, np.ones((1, 1)), **kw),
+    "choose_method": lambda x, k, **kw: convlab.choose_method(x, k, **kw),
+    "viz.conv_steps": lambda x, k, **kw: conv_steps(x, k, **kw),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(CONV_ENTRY_POINTS))
+@pytest.mark.parametrize("args, kwargs, error, message", [c[1:] for c in BAD_CALLS], ids=[c[0] for c in BAD_CALLS])
+def test_every_entry_point_gives_conv2ds_error(entry, args, kwargs, error, message):
+    """One check (params.check_args) behind every entry point: the same bad input, the same words."""
+    with pytest.raises(error) as expected:
+        convlab.conv2d(*args, **kwargs)
+    with pytest.raises(error) as got:
+        CONV_ENTRY_POINTS[entry](*args, **kwargs)
+    assert str(got.value) == str(expected.value)
+
+
+WINDOW_BAD_CALLS = [
+    ((np.array([["a"]]),), dict(window=1), TypeError),
+    ((np.ones(4),), dict(window=2), ValueError),
+    ((np.ones((3, 3)),), dict(window=4), ValueError),
+    ((np.ones((3, 3)),), dict(window=2.5), TypeError),
+    ((np.ones((3, 3)),), dict(window=2, stride=0), ValueError),
+    ((np.ones((3, 3)),), dict(window=2, dilation=(1, 0)), ValueError),
+]
+
+
+@pytest.mark.parametrize("func", [convlab.max_pool2d, convlab.avg_pool2d], ids=["max_pool2d", "avg_pool2d"])
+@pytest.mark.parametrize("args, kwargs, error", WINDOW_BAD_CALLS)
+def test_pooling_gives_sliding_windows_error(func, args, kwargs, error):
+    with pytest.raises(error) as expected:
+        convlab.sliding_windows(*args, **kwargs)
+    with pytest.raises(error) as got:
+        func(*args, **kwargs)
+    assert str(got.value) == str(expected.value)

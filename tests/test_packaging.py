@@ -94,3 +94,15 @@ def test_readme_course_map_links_exist():
     readme = (ROOT / "README.md").read_text()
     for link in re.findall(r"\]\(((?:notebooks|solutions|exercises)/[^)#]+)\)", readme):
         assert (ROOT / link).exists(), f"README links to missing {link}"
+
+
+def test_documents_that_code_and_tests_cite_exist():
+    """A comment that says "see docs/architecture.md" must point at a file that is there."""
+    cited = set()
+    for path in [*ROOT.glob("convlab/**/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py"),
+                 ROOT / "README.md", ROOT / "CONTRIBUTING.md"]:
+        for name in re.findall(r"\b((?:docs/)?[A-Z][A-Za-z_]*\.md|docs/[\w/-]+\.md)\b", path.read_text()):
+            cited.add((name, path.relative_to(ROOT)))
+    assert ("docs/architecture.md", Path("tests/strategies.py")) in cited  # the search finds citations
+    missing = sorted(f"{where} cites {name}" for name, where in cited if not (ROOT / name).exists())
+    assert not missing, "\n".join(missing)

@@ -23,7 +23,8 @@ def test_output_shape_counts_the_windows(size, kernel, stride, padding, dilation
         with pytest.raises(ValueError, match="kernel too large"):
             convlab.output_shape(size, kernel, stride, padding, dilation)
     else:
-        assert convlab.output_shape((size, 3), (kernel, 1), (stride, 1), (padding, 0), (dilation, 1)) == (len(starts), 3)
+        shape = convlab.output_shape((size, 3), (kernel, 1), (stride, 1), (padding, 0), (dilation, 1))
+        assert shape == (len(starts), 3)
 
 
 def test_output_shape_examples():
@@ -81,7 +82,8 @@ def test_output_shape_rejects(args, error, message):
 
 
 def test_output_shape_names_the_axis_and_padding():
-    with pytest.raises(ValueError, match=r"along cols.*covers 7 \(size 4, dilation 2\).*has only 6 \(size 4, padding 1 per side\)"):
+    message = r"along cols.*covers 7 \(size 4, dilation 2\).*has only 6 \(size 4, padding 1 per side\)"
+    with pytest.raises(ValueError, match=message):
         convlab.output_shape((9, 4), (1, 4), padding=(0, 1), dilation=2)
 
 

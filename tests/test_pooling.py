@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import convlab
 from strategies import LAYOUTS, in_layout
+
+import convlab
 
 
 def loop_pool(x, window, stride, padding, dilation, reduce, fill):
@@ -91,3 +92,15 @@ def test_bad_input(func, kwargs, error, message):
 def test_complex_max_pool_is_rejected():
     with pytest.raises(TypeError, match="complex numbers have no order"):
         convlab.max_pool2d(np.ones((2, 2), complex), 2)
+
+
+def test_float16_mean_accumulates_in_float32():
+    """The mean of sixteen 30000s is 30000, which float16 holds; their float16 sum (480000) does not."""
+    x = np.full((2, 4, 4), 30000, np.float16)
+    out = convlab.avg_pool2d(x, 4)
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, np.full((2, 1, 1), 30000, np.float16))
+    # padding zeros count in the mean, as in PyTorch: (9 * 30000) / 16 in the corner window
+    padded = convlab.avg_pool2d(x, 4, stride=1, padding=1)
+    assert padded[0, 0, 0] == np.float16(9 * 30000 / 16)
+    assert np.isfinite(padded).all()

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-import convlab
 from reference import torch_conv2d
 from strategies import conv_cases
+
+import convlab
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; it is an optional reference")
 

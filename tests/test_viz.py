@@ -18,6 +18,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.animation import AbstractMovieWriter  # noqa: E402
 from PIL import Image  # noqa: E402
+
 from reference import scipy_conv2d  # noqa: E402
 
 import convlab  # noqa: E402
@@ -186,17 +187,26 @@ def test_arithmetic_is_the_sum_of_the_products_it_shows():
     assert len(text) <= 60 and text.endswith("(27 products) = 27")
 
 
-def test_steps_match_sliding_windows_and_conv2d():
-    x, k, kw = CASES["3 channels"]
+@pytest.mark.parametrize("name", ["3 channels", "non-square", "dilation 2"])
+def test_steps_match_sliding_windows_and_conv2d(name):
+    x, k, kw = CASES[name]
+    pairs = [kw.get(p, default) for p, default in (("stride", 1), ("padding", 0), ("dilation", 1))]
+    (sh, sw), (ph, pw), (dh, dw) = ((v, v) if np.isscalar(v) else v for v in pairs)
     steps = viz.conv_steps(x, k, **kw)
-    xp = np.pad(x, ((0, 0), (1, 1), (1, 1)))
-    windows = convlab.sliding_windows(xp, (2, 2), stride=(2, 1))
+    x3, k3 = (x, k) if x.ndim == 3 else (x[None], k[None])
+    xp = np.pad(x3, ((0, 0), (ph, ph), (pw, pw)))
+    r, s = k3.shape[1:]
+    assert len(steps) == np.prod(convlab.output_shape(x.shape[-2:], (r, s), (sh, sw), (ph, pw), (dh, dw)))
     for t in range(len(steps)):
         i, j = steps.position(t)
-        np.testing.assert_array_equal(steps.window(t), windows[:, i, j])
-        rows, cols = zip(*sorted(steps.cells(t)))
-        assert steps.value(t) == (windows[:, i, j] * k).sum() == convlab.conv2d(x, k, **kw)[i, j]
-        assert set(zip(rows, cols)) == steps.cells(t)
+        assert (i, j) == divmod(t, steps.output_shape[1])  # reading order
+        # the cells of window (i, j), from the definition rather than from convlab
+        cells = {(i * sh + a * dh, j * sw + b * dw) for a in range(r) for b in range(s)}
+        assert steps.cells(t) == cells
+        under = np.stack([xp[:, row, col] for row, col in sorted(cells)], axis=-1)
+        np.testing.assert_array_equal(np.sort(steps.window(t).reshape(len(x3), -1)), np.sort(under))
+        assert steps.value(t) == (xp[:, i * sh : i * sh + dh * (r - 1) + 1 : dh,
+                                      j * sw : j * sw + dw * (s - 1) + 1 : dw] * k3).sum()
 
 
 def test_numbers_written_in_the_input_are_the_padded_input():

@@ -11,7 +11,8 @@ from nbclient import NotebookClient
 CELLS = {
     "frame": "import numpy as np\nfrom convlab import viz\n"
     "viz.conv_frame(np.arange(16).reshape(4, 4), np.ones((2, 2)), (0, 1), stride=2)",
-    "memory": "x = np.arange(12).reshape(3, 4)\nviz.memory_figure(x.T.shape, x.T.strides, x.itemsize, highlight=(1, 2))",
+    "memory": "x = np.arange(12).reshape(3, 4)\n"
+    "viz.memory_figure(x.T.shape, x.T.strides, x.itemsize, highlight=(1, 2))",
     "play": "viz.play(np.arange(16).reshape(4, 4), np.ones((2, 2)), stride=2)",
     "animation": "anim = viz.animate_conv(np.arange(9).reshape(3, 3), np.ones((2, 2)))",
     "explorer": "from convlab.widgets import stride_explorer\nstride_explorer()",

@@ -8,6 +8,7 @@ import itertools  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
 from reference import scipy_conv2d  # noqa: E402
 
 import convlab  # noqa: E402

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import convlab
 from strategies import LAYOUTS, in_layout
+
+import convlab
 
 
 @st.composite
@@ -107,3 +108,33 @@ def test_memory_accounting():
 def test_bad_input(kwargs, error, message):
     with pytest.raises(error, match=message):
         convlab.sliding_windows(**kwargs)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_checked_as_strided_refuses_any_byte_outside(layout):
+    """One element too far, in either direction, along any axis, and for any memory layout, is refused."""
+    from convlab.windows import checked_as_strided
+
+    x = in_layout(np.arange(20.0).reshape(4, 5), layout)
+    whole = checked_as_strided(x, x.shape, x.strides)  # the array itself fits exactly
+    np.testing.assert_array_equal(whole, x)
+    assert not whole.flags.writeable and np.shares_memory(whole, x)
+    for axis in (0, 1):
+        longer = list(x.shape)
+        longer[axis] += 1
+        with pytest.raises(ValueError, match="would reach bytes"):
+            checked_as_strided(x, tuple(longer), x.strides)
+        # the same length read backwards from element [0, 0] leaves x at once
+        backwards = list(x.strides)
+        backwards[axis] = -backwards[axis]
+        with pytest.raises(ValueError, match="would reach bytes"):
+            checked_as_strided(x, x.shape, tuple(backwards))
+
+
+def test_memory_owner_looks_through_as_strided():
+    x = np.zeros((4, 6))  # owns its memory (np.arange(24.0).reshape(4, 6) would be a view)
+    view = np.lib.stride_tricks.as_strided(x[1:, ::2], (2, 2), (48, 16))
+    assert not isinstance(view.base, np.ndarray)  # as_strided puts a helper object in between
+    assert convlab.windows.memory_owner(view) is x
+    assert convlab.windows.memory_owner(convlab.sliding_windows(x.T[::-1], 2)) is x
+    assert convlab.windows.memory_owner(x) is x

@@ -37,7 +37,21 @@ _LAZY = {
     "memory_figure": "memory",
 }
 
-__all__ = sorted(["ConvSteps", "conv_steps", "format_value", *_LAZY])
+__all__ = [
+    "ConvScene",
+    "ConvSteps",
+    "addresses",
+    "animate_conv",
+    "conv_frame",
+    "conv_steps",
+    "format_value",
+    "frame_steps",
+    "grace_hopper",
+    "memory_figure",
+    "play",
+    "save_gif",
+    "to_html",
+]
 
 
 def __getattr__(name):

@@ -11,8 +11,7 @@ the sum that gave it is written out above the panels.
 Everything drawn comes from :class:`convlab.viz.steps.ConvSteps`, that is
 from :func:`convlab.sliding_windows` and :func:`convlab.conv2d` themselves.
 
-Colours are from the Okabe--Ito palette, which readers with any common form
-of colour blindness can tell apart.
+Colours are from :mod:`convlab.viz.style`, shared with the memory pictures.
 """
 
 from __future__ import annotations
@@ -33,27 +32,9 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 from .steps import conv_steps, format_value
+from .style import BLUE, CELL_EDGE, DONE_FILL, GREY, KERNEL_FILL, ORANGE, PAD_EDGE, PAD_FILL
 
 __all__ = ["animate_conv", "play", "conv_frame", "save_gif"]
-
-# Okabe & Ito, "Color Universal Design" (2008).
-ORANGE = "#E69F00"
-SKY_BLUE = "#56B4E9"
-GREEN = "#009E73"
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-GREY = "#6E6E6E"
-PAD_FILL = "#E3E3E3"
-
-
-def _tint(colour, amount):
-    """``colour`` mixed with white: ``amount`` 1 is the colour, 0 is white."""
-    rgb = np.array(matplotlib.colors.to_rgb(colour))
-    return tuple(amount * rgb + (1 - amount) * 1.0)
-
-
-KERNEL_FILL = _tint(SKY_BLUE, 0.35)
-DONE_FILL = _tint(GREEN, 0.30)
 
 #: Largest grid (rows or columns) drawn with its numbers; larger ones are drawn as images.
 MAX_NUMBERED = 16
@@ -68,6 +49,15 @@ _RIGHT = 0.2
 _BOTTOM = 0.42  # the parameters
 _MIN_WIDTH = 6.4  # room for the sum
 _MAX_WIDTH = 12.0
+_TEXT_MARGIN = 0.2  # between the figure's edge and the sum above, the parameters below
+_SUM_LINE = 0.24  # a second line of the sum
+# Cells, in inches: with numbers (smaller with three or four channels, which stack up),
+# as pixels of an image, and an image's kernel, which keeps its numbers.
+_NUMBER_CELL = 0.42
+_NUMBER_CELL_MANY = 0.36
+_PIXEL_CELL = 0.16
+_IMAGE_KERNEL_CELL = 0.46
+_SUM_FONT = 10.5
 
 
 def _chars_that_fit(inches, fontsize):
@@ -118,64 +108,79 @@ class ConvScene:
     def __init__(self, steps, numbers=None, overview=False):
         self.steps = steps
         self.overview = overview
-        c, hp, wp = steps.padded.shape
-        _, r, s = steps.kernel.shape
-        ho, wo = steps.output_shape
         if numbers is None:
-            numbers = max(hp, wp, ho, wo) <= MAX_NUMBERED
+            numbers = max(steps.padded.shape[1:] + steps.output_shape) <= MAX_NUMBERED
         self.numbers = numbers
+        self._measure()
+        self.fig = plt.figure(figsize=(self.width, self.height))
+        self._taps, self._outlines = [], []  # per channel: the window's cells, and its outline
+        self._add_panels()
+        self._add_text()
 
+    def _measure(self):
+        """Cell sizes, the figure's width and height, and how many lines the sum takes."""
+        st = self.steps
+        c, hp, wp = st.padded.shape
+        s = st.kernel.shape[2]
+        ho, wo = st.output_shape
         # With numbers, one cell size for every panel, so a cell is a cell
         # everywhere.  An image keeps that for input and output (the output
         # is smaller by the stride) but its kernel is drawn with numbers.
-        cell = (0.42 if c < 3 else 0.36) if numbers else 0.16
-        kcell = cell if numbers else 0.46
-        cell = min(cell, (_MAX_WIDTH - _LEFT - 2 * _GAP - _RIGHT - s * kcell) / (wp + wo))
-        if numbers:
+        if self.numbers:
+            cell = _NUMBER_CELL if c < 3 else _NUMBER_CELL_MANY
             kcell = cell
-        self.cell, self.kernel_cell = cell, kcell
-        width = _LEFT + (wp + wo) * cell + s * kcell + 2 * _GAP + _RIGHT
-        extra = max(0.0, _MIN_WIDTH - width)
-        width += extra
-        column = c * (_TITLE + hp * cell) + (c - 1) * _ROW_GAP
+        else:
+            cell, kcell = _PIXEL_CELL, _IMAGE_KERNEL_CELL
+        cell = min(cell, (_MAX_WIDTH - _LEFT - 2 * _GAP - _RIGHT - s * kcell) / (wp + wo))
+        self.cell = cell
+        self.kernel_cell = cell if self.numbers else kcell
+        self.width = max(_MIN_WIDTH, _LEFT + (wp + wo) * cell + s * self.kernel_cell + 2 * _GAP + _RIGHT)
         # The sum goes on one line, or on two when one is too short for every product.
-        self.max_chars = _chars_that_fit(width - _LEFT - _RIGHT, 10.5)
-        longest = max(len(steps.arithmetic(t, max_chars=10**6)) for t in range(len(steps)))
+        self.max_chars = _chars_that_fit(self.width - _LEFT - _RIGHT, _SUM_FONT)
+        longest = max(len(st.arithmetic(t, max_chars=10**6)) for t in range(len(st)))
         self.sum_lines = 1 if longest <= self.max_chars else 2
-        head = _TOP + 0.24 * (self.sum_lines - 1)
-        height = head + column + _BOTTOM
-        self.fig = fig = plt.figure(figsize=(width, height))
+        self.head = _TOP + _SUM_LINE * (self.sum_lines - 1)
+        column = c * (_TITLE + hp * cell) + (c - 1) * _ROW_GAP
+        self.height = self.head + column + _BOTTOM
 
-        def axes(left, top, w, h):
-            return fig.add_axes((left / width, 1 - (top + h) / height, w / width, h / height))
+    def _axes(self, left, top, w, h):
+        """Axes at ``left``, ``top`` (inches from the figure's top left), ``w`` by ``h`` inches."""
+        return self.fig.add_axes((left / self.width, 1 - (top + h) / self.height, w / self.width, h / self.height))
 
+    def _add_panels(self):
+        """Input and kernel panels, one row per channel, and the output beside them."""
+        st, cell, kcell = self.steps, self.cell, self.kernel_cell
+        c, hp, wp = st.padded.shape
+        _, r, s = st.kernel.shape
+        ho, wo = st.output_shape
         x0 = _LEFT  # spare width goes right, so the input never moves when the output shrinks
         x1 = x0 + wp * cell + _GAP
         x2 = x1 + s * kcell + _GAP
-        multi = steps.channels_given
-        flipped = ", flipped" if steps.flip else ""
+        flipped = ", flipped" if st.flip else ""
         self.input_axes, self.kernel_axes = [], []
         for ch in range(c):
-            top = head + ch * (_TITLE + hp * cell + _ROW_GAP) + _TITLE
-            label = f", channel {ch}" if multi else ""
-            ax = axes(x0, top, wp * cell, hp * cell)
+            top = self.head + ch * (_TITLE + hp * cell + _ROW_GAP) + _TITLE
+            label = f", channel {ch}" if st.channels_given else ""
+            ax = self._axes(x0, top, wp * cell, hp * cell)
             self._draw_input(ax, ch, f"input{label}")
             self.input_axes.append(ax)
-            ax = axes(x1, top, s * kcell, r * kcell)
+            ax = self._axes(x1, top, s * kcell, r * kcell)
             self._draw_kernel(ax, ch, f"kernel{label}{flipped}")
             self.kernel_axes.append(ax)
-        self.output_axes = axes(x2, head + _TITLE, wo * cell, ho * cell)
+        self.output_axes = self._axes(x2, self.head + _TITLE, wo * cell, ho * cell)
         self._draw_output(self.output_axes)
 
-        self.arithmetic = fig.text(
-            _LEFT / width, 1 - 0.2 / height, "", fontsize=10.5, va="top", ha="left", linespacing=1.45,
-            gid="arithmetic",
+    def _add_text(self):
+        """The sum above the panels (filled in by :meth:`draw`) and the parameters below them."""
+        st = self.steps
+        self.arithmetic = self.fig.text(
+            _LEFT / self.width, 1 - _TEXT_MARGIN / self.height, "", fontsize=_SUM_FONT, va="top", ha="left",
+            linespacing=1.45, gid="arithmetic",
         )
-        operation = "true convolution, convolve2d" if steps.flip else "cross-correlation, conv2d"
-        footer = (
-            f"stride {steps.stride} · padding {steps.padding} · dilation {steps.dilation} · {operation}"
-        )
-        fig.text(_LEFT / width, 0.2 / height, footer, fontsize=9, color=GREY, va="center", ha="left")
+        operation = "true convolution, convolve2d" if st.flip else "cross-correlation, conv2d"
+        footer = f"stride {st.stride} · padding {st.padding} · dilation {st.dilation} · {operation}"
+        self.fig.text(_LEFT / self.width, _TEXT_MARGIN / self.height, footer, fontsize=9, color=GREY,
+                      va="center", ha="left")
 
     # -- drawing the parts that do not change ---------------------------------
 
@@ -203,6 +208,7 @@ class ConvScene:
         return float(min(10.5, 0.85 * cell * 72 / (0.62 * max(longest, 1))))
 
     def _draw_input(self, ax, ch, title):
+        """Channel ``ch`` of the padded input, and the window that moves over it."""
         st = self.steps
         hp, wp = st.is_padding.shape
         ph, pw = st.padding
@@ -210,36 +216,53 @@ class ConvScene:
         self._grid_axes(
             ax, hp, wp, title, [(r + ph, r) for r in range(h)], [(c + pw, c) for c in range(w)]
         )
-        values = st.padded[ch]
         if self.numbers:
-            texts = [format_value(v) for v in values.ravel().tolist()]
-            size = self._font(texts)
-            for (r, c), text in zip(np.ndindex(hp, wp), texts):
-                pad = st.is_padding[r, c]
-                ax.add_patch(
-                    Rectangle(
-                        (c, r), 1, 1, facecolor=PAD_FILL if pad else "white",
-                        edgecolor="#9A9A9A" if pad else "#BDBDBD", lw=0.6, ls="--" if pad else "-",
-                        clip_on=False,
-                    )
-                )
-                ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=size,
-                        color=GREY if pad else "black", zorder=3)
+            self._draw_input_numbers(ax, ch)
         else:
-            lo, hi = float(np.min(st.x[ch])), float(np.max(st.x[ch]))
-            ax.imshow(values, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
+            self._draw_input_image(ax, ch)
+        self._add_window(ax)
+        if self.overview:
+            # Each window's top-left corner: with a stride the markers space out.
+            corners = st.taps[:, :, 0, 0].reshape(-1, 2)
+            ax.plot(corners[:, 1], corners[:, 0], ls="none", marker="o", ms=max(2.5, min(5.0, self.cell * 14)),
+                    color=BLUE, mec="white", mew=0.6, zorder=5, clip_on=False, gid="overlay")
+
+    def _draw_input_numbers(self, ax, ch):
+        """A cell per value, padding grey and dashed."""
+        st = self.steps
+        texts = [format_value(v) for v in st.padded[ch].ravel().tolist()]
+        size = self._font(texts)
+        for (r, c), text in zip(np.ndindex(st.is_padding.shape), texts):
+            pad = st.is_padding[r, c]
+            ax.add_patch(
+                Rectangle(
+                    (c, r), 1, 1, facecolor=PAD_FILL if pad else "white",
+                    edgecolor=PAD_EDGE if pad else CELL_EDGE, lw=0.6, ls="--" if pad else "-",
+                    clip_on=False,
+                )
+            )
+            ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=size,
+                    color=GREY if pad else "black", zorder=3)
+
+    def _draw_input_image(self, ax, ch):
+        """Grey levels scaled to the channel's values, padding drawn over them in its own grey."""
+        st = self.steps
+        hp, wp = st.is_padding.shape
+        ph, pw = st.padding
+        lo, hi = float(np.min(st.x[ch])), float(np.max(st.x[ch]))
+        ax.imshow(st.padded[ch], cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
+                  extent=(0, wp, hp, 0), interpolation="nearest")
+        if ph or pw:  # padding: grey and hatched, so it never looks like image
+            frame = np.where(st.is_padding, 1.0, np.nan)
+            ax.imshow(frame, cmap=matplotlib.colors.ListedColormap([PAD_FILL]),
                       extent=(0, wp, hp, 0), interpolation="nearest")
-            if ph or pw:  # padding: grey and hatched, so it never looks like image
-                frame = np.where(st.is_padding, 1.0, np.nan)
-                ax.imshow(frame, cmap=matplotlib.colors.ListedColormap([PAD_FILL]),
-                          extent=(0, wp, hp, 0), interpolation="nearest")
-        if not self.numbers:
-            ax.add_patch(Rectangle((0, 0), wp, hp, fill=False, edgecolor=GREY, lw=0.6, clip_on=False))
-            if ph or pw:
-                ax.add_patch(Rectangle((pw, ph), w, h, fill=False, edgecolor=GREY, lw=0.8, ls="--"))
-        # The window: one rectangle per tap, moved each frame, then its outline.
-        _, r, s = st.kernel.shape
-        self._taps = getattr(self, "_taps", [])
+        ax.add_patch(Rectangle((0, 0), wp, hp, fill=False, edgecolor=GREY, lw=0.6, clip_on=False))
+        if ph or pw:
+            ax.add_patch(Rectangle((pw, ph), wp - 2 * pw, hp - 2 * ph, fill=False, edgecolor=GREY, lw=0.8, ls="--"))
+
+    def _add_window(self, ax):
+        """The window: one rectangle per tap, moved each frame by :meth:`draw`, then its outline."""
+        _, r, s = self.steps.kernel.shape
         taps = [
             Rectangle((0, 0), 1, 1, facecolor=ORANGE, edgecolor="none", alpha=1.0 if self.numbers else 0.75,
                       zorder=2, gid="tap")
@@ -248,16 +271,10 @@ class ConvScene:
         for tap in taps:
             ax.add_patch(tap)
         self._taps.append(taps)
-        self._outlines = getattr(self, "_outlines", [])
         outline = Rectangle((0, 0), 1, 1, fill=False, edgecolor=BLUE, lw=2.4, zorder=4, gid="window",
                             clip_on=False)
         ax.add_patch(outline)
         self._outlines.append(outline)
-        if self.overview:
-            # Each window's top-left corner: with a stride the markers space out.
-            corners = st.taps[:, :, 0, 0].reshape(-1, 2)
-            ax.plot(corners[:, 1], corners[:, 0], ls="none", marker="o", ms=max(2.5, min(5.0, self.cell * 14)),
-                    color=BLUE, mec="white", mew=0.6, zorder=5, clip_on=False, gid="overlay")
 
     def _draw_kernel(self, ax, ch, title):
         k = self.steps.kernel[ch]
@@ -280,7 +297,7 @@ class ConvScene:
         if self.numbers:
             size = self._font([format_value(v) for v in out.ravel().tolist()])
             for i, j in np.ndindex(ho, wo):
-                cell = Rectangle((j, i), 1, 1, facecolor="white", edgecolor="#BDBDBD", lw=0.6, clip_on=False)
+                cell = Rectangle((j, i), 1, 1, facecolor="white", edgecolor=CELL_EDGE, lw=0.6, clip_on=False)
                 ax.add_patch(cell)
                 self._out_cells[i, j] = cell
                 self._out_texts[i, j] = ax.text(

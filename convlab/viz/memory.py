@@ -20,9 +20,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..params import _is_int
-from .animation import BLUE, GREY, ORANGE, SKY_BLUE, VERMILLION, _tint
+from ..params import is_int
 from .steps import format_value
+from .style import BLUE, GREY, ORANGE, OUTSIDE_FILL, REACHED_FILL, VERMILLION
 
 __all__ = ["memory_figure", "addresses"]
 
@@ -33,12 +33,9 @@ MAX_RUN = 32
 #: Most highlighted elements whose arithmetic is written out.
 MAX_LINES = 9
 
-REACHED_FILL = _tint(SKY_BLUE, 0.35)
-OUTSIDE_FILL = _tint(VERMILLION, 0.18)
-
 
 def _check_tuple(value, name, length=None):
-    if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
+    if not isinstance(value, (tuple, list)) or not all(is_int(v) for v in value):
         raise TypeError(f"{name} must be a tuple of ints, got {value!r}")
     if length is not None and len(value) != length:
         raise ValueError(f"{name} must have {length} entries, one per axis of shape, got {value!r}")
@@ -49,7 +46,7 @@ def _expand(highlight, shape):
     """Every full index under ``highlight``: one index, a prefix of one, or a list of them."""
     if highlight is None:
         return []
-    if _is_int(highlight):
+    if is_int(highlight):
         highlight = (highlight,)
     if isinstance(highlight, tuple):
         highlight = [highlight]
@@ -57,7 +54,7 @@ def _expand(highlight, shape):
         raise TypeError(f"highlight must be an index tuple or a list of index tuples, got {highlight!r}")
     full = []
     for index in highlight:
-        if _is_int(index):
+        if is_int(index):
             index = (index,)
         index = _check_tuple(index, "highlight")
         if len(index) > len(shape):
@@ -157,104 +154,172 @@ def memory_figure(shape, strides, itemsize, highlight=None, *, offset=0, buffer_
     ['x.T[1, 2] → 1×8 + 2×32 = 72 bytes → element 9', 'x.T[1, 2] → 1×24 + 2×8 = 40 bytes → element 5']
     """
     shape = _check_tuple(shape, "shape")
+    strips = _check_strides(strides, shape)
+    if not is_int(itemsize) or itemsize < 1:
+        raise ValueError(f"itemsize must be a positive int, got {itemsize!r}")
+    if not is_int(offset):
+        raise TypeError(f"offset must be an int, got {offset!r}")
+    values, buffer_nbytes = _check_buffer(values, buffer_nbytes, shape, strips, itemsize, offset)
+    picture = _MemoryPicture(shape, strips, itemsize, _expand(highlight, shape), offset, buffer_nbytes, values, name)
+    fig = plt.figure(figsize=(picture.width, picture.height))
+    for n, label in enumerate(strips):
+        picture.draw_strip(fig, n, label)
+    plt.close(fig)
+    return fig
+
+
+# A memory picture's layout, in inches (text sizes in points, 72 to the inch).
+_LEFT = 0.25  # margin left of the strips, and right of them
+_TOP = 0.12  # above the first strip
+_BOTTOM = 0.15  # below the last strip
+_LABEL_Y = 0.15  # a strip's label, below the top of its strip
+_LABEL_HEIGHT = 0.34  # from the top of a strip to its cells
+_MAX_CELL = 0.46  # widest cell
+_CELLS_WIDTH = 11.0  # the cells of a long strip share this width
+_UNDER_CELLS = 0.28  # the byte offsets under the cells
+_FIRST_LINE = 0.36  # from the bottom of the cells to the first line of arithmetic
+_LINE = 0.2  # one line of arithmetic
+_STRIP_GAP = 0.22  # below a strip's last line
+_INDENT = 0.05  # the arithmetic, right of the cells' left edge
+_MIN_WIDTH = 7.0  # room for a typical line of arithmetic
+_CHAR = 0.08  # one character of 9-point monospace (about 0.075 inch), with room
+_EM = 0.62  # average width of a digit, in em
+_POINTS = 72
+_MAX_FONT = 10.0  # numbers in the cells, at most
+_CELL_FILL = 0.8  # of a cell's width the longest number may take
+_BYTE_FONT = 7.0  # the byte offsets
+_BYTE_GAP = 0.06  # inch between two byte offsets
+_ARITHMETIC_FONT = 9
+
+
+def _check_strides(strides, shape):
+    """``{label: strides}``: one strip per entry of a dict, or one labelled by the strides."""
     strips = dict(strides) if isinstance(strides, dict) else {f"strides {tuple(strides)}": strides}
     if not strips:
         raise ValueError("strides must not be an empty dict")
-    strips = {label: _check_tuple(s, "strides", len(shape)) for label, s in strips.items()}
-    if not _is_int(itemsize) or itemsize < 1:
-        raise ValueError(f"itemsize must be a positive int, got {itemsize!r}")
-    if not _is_int(offset):
-        raise TypeError(f"offset must be an int, got {offset!r}")
+    return {label: _check_tuple(s, "strides", len(shape)) for label, s in strips.items()}
+
+
+def _check_buffer(values, buffer_nbytes, shape, strips, itemsize, offset):
+    """``values`` flattened, and the buffer's size: given, or from ``values``, or what the first strides reach."""
     if values is not None:
         values = np.asarray(values).ravel()
         if buffer_nbytes is None:
             buffer_nbytes = values.size * itemsize
-    first = addresses(shape, next(iter(strips.values())), offset)
     if buffer_nbytes is None:
+        first = addresses(shape, next(iter(strips.values())), offset)
         buffer_nbytes = int(first.max()) + itemsize if first.size else itemsize
-    if not _is_int(buffer_nbytes) or buffer_nbytes < 1:
+    if not is_int(buffer_nbytes) or buffer_nbytes < 1:
         raise ValueError(f"buffer_nbytes must be a positive int, got {buffer_nbytes!r}")
-    indices = _expand(highlight, shape)
+    return values, buffer_nbytes
 
-    # Cells: the buffer, plus the cells outside it that an address reaches.
-    reached = {label: addresses(shape, s, offset) for label, s in strips.items()}
-    n_buffer = -(-buffer_nbytes // itemsize)
-    slots = _slots(reached, indices, itemsize, n_buffer)
-    n_cells = len(slots)
-    if n_cells > MAX_CELLS:
-        raise ValueError(
-            f"the picture would need {n_cells} cells (one per element of the buffer and each element "
-            f"read outside it); draw a smaller array (at most {MAX_CELLS} cells)"
-        )
-    where = {e: n for n, e in enumerate(slots) if e is not None}
 
-    buffer_end = n_buffer * itemsize if values is None else buffer_nbytes
-    sums = {
-        label: [_arithmetic(name, index, s, offset, itemsize, buffer_end) for index in indices[:MAX_LINES]]
-        for label, s in strips.items()
-    }
-    longest = max((len(line) for lines in sums.values() for line in lines), default=0)
-    cell = min(0.46, 11.0 / n_cells)
-    lines = min(len(indices), MAX_LINES) + (len(indices) > MAX_LINES)
-    strip_h = 0.34 + cell + 0.28 + 0.2 * lines + 0.22
-    left = 0.25
-    # 9-point monospace is about 0.075 inch a character, plus room
-    width = max(left * 2 + n_cells * cell, left + 0.2 + 0.08 * longest, 7.0)
-    height = strip_h * len(strips) + 0.15
-    fig = plt.figure(figsize=(width, height))
-    shown = [e for e in slots if e is not None]
-    digits = max(len(str(e)) if values is None else len(format_value(values[e])) for e in shown if 0 <= e < n_buffer)
-    size = float(min(10, 0.8 * cell * 72 / (0.62 * max(digits, 1))))
-    # Byte offsets under the cell edges: every one, or every 2nd, 4th, ... so they never touch.
-    byte_size = 7.0
-    label_width = len(str((max(shown) + 1) * itemsize)) * 0.62 * byte_size / 72 + 0.06
-    byte_every = next(n for n in (1, 2, 4, 8, 16, 32, 64) if label_width <= n * cell)
+class _MemoryPicture:
+    """What :func:`memory_figure` draws, measured once: cells, sizes, the arithmetic of every strip."""
 
-    for n, (label, s) in enumerate(strips.items()):
-        top = n * strip_h + 0.12
-        ax = fig.add_axes((left / width, 1 - (top + 0.34 + cell) / height, n_cells * cell / width, cell / height))
-        ax.set_xlim(0, n_cells)
+    def __init__(self, shape, strips, itemsize, indices, offset, buffer_nbytes, values, name):
+        self.strips, self.itemsize, self.indices, self.values = strips, itemsize, indices, values
+        # Cells: the buffer, plus the cells outside it that an address reaches.
+        self.reached = {label: addresses(shape, s, offset) for label, s in strips.items()}
+        self.n_buffer = -(-buffer_nbytes // itemsize)
+        self.slots = _slots(self.reached, indices, itemsize, self.n_buffer)
+        self.n_cells = len(self.slots)
+        if self.n_cells > MAX_CELLS:
+            raise ValueError(
+                f"the picture would need {self.n_cells} cells (one per element of the buffer and each element "
+                f"read outside it); draw a smaller array (at most {MAX_CELLS} cells)"
+            )
+        self.where = {e: n for n, e in enumerate(self.slots) if e is not None}
+        self.shape_text = f"(shape {shape}, itemsize {itemsize})"
+        buffer_end = self.n_buffer * itemsize if values is None else buffer_nbytes
+        self.sums = {
+            label: [_arithmetic(name, index, s, offset, itemsize, buffer_end) for index in indices[:MAX_LINES]]
+            for label, s in strips.items()
+        }
+        self._measure()
+
+    def _measure(self):
+        """Sizes of the cells, the strips, the figure and the text."""
+        longest = max((len(line) for lines in self.sums.values() for line in lines), default=0)
+        self.cell = min(_MAX_CELL, _CELLS_WIDTH / self.n_cells)
+        lines = min(len(self.indices), MAX_LINES) + (len(self.indices) > MAX_LINES)
+        self.strip_height = _LABEL_HEIGHT + self.cell + _UNDER_CELLS + _LINE * lines + _STRIP_GAP
+        self.width = max(2 * _LEFT + self.n_cells * self.cell, _LEFT + 0.2 + _CHAR * longest, _MIN_WIDTH)
+        self.height = self.strip_height * len(self.strips) + _BOTTOM
+        shown = [e for e in self.slots if e is not None]
+        digits = max(len(self.text(e)) for e in shown if self.inside(e))
+        self.font = float(min(_MAX_FONT, _CELL_FILL * self.cell * _POINTS / (_EM * max(digits, 1))))
+        # Byte offsets under the cell edges: every one, or every 2nd, 4th, ... so they never touch.
+        self.byte_width = len(str((max(shown) + 1) * self.itemsize)) * _EM * _BYTE_FONT / _POINTS + _BYTE_GAP
+        self.byte_every = next(n for n in (1, 2, 4, 8, 16, 32, 64) if self.byte_width <= n * self.cell)
+
+    def inside(self, e):
+        return 0 <= e < self.n_buffer
+
+    def text(self, e):
+        """What cell ``e`` shows: its element number, or its value."""
+        return str(e) if self.values is None else format_value(self.values[e])
+
+    def draw_strip(self, fig, n, label):
+        """Strip ``n``: its label, cells, byte offsets, highlighted elements and arithmetic."""
+        top = n * self.strip_height + _TOP
+        cells_bottom = top + _LABEL_HEIGHT + self.cell
+        ax = fig.add_axes((_LEFT / self.width, 1 - cells_bottom / self.height,
+                           self.n_cells * self.cell / self.width, self.cell / self.height))
+        ax.set_xlim(0, self.n_cells)
         ax.set_ylim(1, 0)
         ax.set_axis_off()
-        fig.text(left / width, 1 - (top + 0.15) / height, f"{label}   (shape {shape}, itemsize {itemsize})",
+        fig.text(_LEFT / self.width, 1 - (top + _LABEL_Y) / self.height, f"{label}   {self.shape_text}",
                  fontsize=10, va="center", ha="left", gid="label")
-        addr = reached[label]
-        footprint = set((addr.ravel() // itemsize).tolist()) if addr.size else set()
+        addr = self.reached[label]
+        self._draw_cells(ax, set((addr.ravel() // self.itemsize).tolist()) if addr.size else set())
+        self._draw_highlights(ax, addr)
+        self._draw_arithmetic(fig, self.sums[label], cells_bottom + _FIRST_LINE)
+
+    def _draw_cells(self, ax, footprint):
+        """One cell per slot, shaded where the strides reach, and the byte offsets under them."""
         last_label = -np.inf
-        for x, e in enumerate(slots):
+        for x, e in enumerate(self.slots):
             if e is None:  # elements left out between two that are drawn
-                ax.text(x + 0.5, 0.5, "…", ha="center", va="center", fontsize=size, color=GREY)
+                ax.text(x + 0.5, 0.5, "…", ha="center", va="center", fontsize=self.font, color=GREY)
                 continue
-            inside = 0 <= e < n_buffer
+            inside = self.inside(e)
             fill = REACHED_FILL if (e in footprint and inside) else ("white" if inside else OUTSIDE_FILL)
             ax.add_patch(Rectangle((x, 0), 1, 1, facecolor=fill, edgecolor=GREY if inside else VERMILLION,
                                    lw=0.6, hatch=None if inside else "///", gid="cell"))
-            text = (str(e) if values is None else format_value(values[e])) if inside else "?"
-            ax.text(x + 0.5, 0.5, text, ha="center", va="center", fontsize=size, zorder=4,
-                    color="black" if inside else VERMILLION)
+            ax.text(x + 0.5, 0.5, self.text(e) if inside else "?", ha="center", va="center", fontsize=self.font,
+                    zorder=4, color="black" if inside else VERMILLION)
             # a byte offset where a run of cells starts and ends, and every byte_every cells
-            run_start, run_end = x == 0 or slots[x - 1] is None, x + 1 == n_cells or slots[x + 1] is None
-            for at, byte, wanted in ((x, e * itemsize, run_start or e % byte_every == 0),
-                                     (x + 1, (e + 1) * itemsize, run_end)):
-                if wanted and (at - last_label) * cell >= label_width:
-                    ax.text(at, 1.12, str(byte), ha="center", va="top", fontsize=byte_size, color=GREY,
+            run_start = x == 0 or self.slots[x - 1] is None
+            run_end = x + 1 == self.n_cells or self.slots[x + 1] is None
+            for at, byte, wanted in ((x, e * self.itemsize, run_start or e % self.byte_every == 0),
+                                     (x + 1, (e + 1) * self.itemsize, run_end)):
+                if wanted and (at - last_label) * self.cell >= self.byte_width:
+                    ax.text(at, 1.12, str(byte), ha="center", va="top", fontsize=_BYTE_FONT, color=GREY,
                             clip_on=False)
                     last_label = at
-        # The highlighted elements, at their exact bytes: a misaligned stride
-        # ("bits" for bytes, items for bytes) shows as a box across two cells.
-        for index in indices:
+
+    def _draw_highlights(self, ax, addr):
+        """The highlighted elements, at their exact bytes.
+
+        A misaligned stride ("bits" for bytes, items for bytes) shows as a box across two cells.
+        """
+        for index in self.indices:
             a = int(addr[index])
-            e, rest = divmod(a, itemsize)
-            ax.add_patch(Rectangle((where[e] + rest / itemsize, 0.04), 1, 0.92, facecolor=ORANGE, alpha=0.9,
-                                   edgecolor=BLUE, lw=1.6, zorder=3, gid=f"highlight {a}"))
-        for k, line in enumerate(sums[label]):
-            fig.text((left + 0.05) / width, 1 - (top + 0.34 + cell + 0.36 + 0.2 * k) / height, line,
-                     fontsize=9, va="center", ha="left", family="monospace", gid="arithmetic")
-        if len(indices) > MAX_LINES:
-            fig.text((left + 0.05) / width, 1 - (top + 0.34 + cell + 0.36 + 0.2 * MAX_LINES) / height,
-                     f"… and {len(indices) - MAX_LINES} more", fontsize=9, va="center", ha="left", color=GREY)
-    plt.close(fig)
-    return fig
+            e, rest = divmod(a, self.itemsize)
+            ax.add_patch(Rectangle((self.where[e] + rest / self.itemsize, 0.04), 1, 0.92, facecolor=ORANGE,
+                                   alpha=0.9, edgecolor=BLUE, lw=1.6, zorder=3, gid=f"highlight {a}"))
+
+    def _draw_arithmetic(self, fig, lines, first):
+        """One line of offset arithmetic per highlighted element, and how many more were left out."""
+        left = (_LEFT + _INDENT) / self.width
+        for k, line in enumerate(lines):
+            fig.text(left, 1 - (first + _LINE * k) / self.height, line, fontsize=_ARITHMETIC_FONT,
+                     va="center", ha="left", family="monospace", gid="arithmetic")
+        if len(self.indices) > MAX_LINES:
+            fig.text(left, 1 - (first + _LINE * MAX_LINES) / self.height,
+                     f"… and {len(self.indices) - MAX_LINES} more", fontsize=_ARITHMETIC_FONT, va="center",
+                     ha="left", color=GREY)
 
 
 def _slots(reached, indices, itemsize, n_buffer):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..conv import conv2d, convolve2d
-from ..params import as_pair, check_numeric_array
+from ..params import check_args
 from ..windows import pad_hw, sliding_windows
 
 __all__ = ["ConvSteps", "conv_steps", "format_value"]
@@ -215,14 +215,11 @@ def conv_steps(x, k, stride=1, padding=0, dilation=1, flip=False):
     >>> steps.arithmetic(1)
     'out[0, 1] = 2×1 + 3×1 + 6×1 + 7×1 = 18'
     """
-    x = check_numeric_array(x, "x")
-    k = check_numeric_array(k, "k")
+    args = check_args(x, k, stride, padding, dilation)
+    x, k = args.x, args.k
     for name, a in (("x", x), ("k", k)):
         if a.dtype.kind == "c":
             raise TypeError(f"{name} must be real to be drawn, got dtype {a.dtype}")
-    stride = as_pair(stride, "stride", 1)
-    padding = as_pair(padding, "padding", 0)
-    dilation = as_pair(dilation, "dilation", 1)
     if x.ndim not in (2, 3) or k.ndim != x.ndim:
         raise ValueError(
             "a picture shows one filter: x (H, W) with k (R, S), or x (C, H, W) with k (C, R, S); "
@@ -230,4 +227,4 @@ def conv_steps(x, k, stride=1, padding=0, dilation=1, flip=False):
         )
     if x.ndim == 3 and x.shape[0] > MAX_CHANNELS:
         raise ValueError(f"x has {x.shape[0]} channels (shape {x.shape}); a picture draws at most {MAX_CHANNELS}")
-    return ConvSteps(x, k, stride, padding, dilation, bool(flip))
+    return ConvSteps(x, k, args.stride, args.padding, args.dilation, bool(flip))

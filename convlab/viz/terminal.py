@@ -101,63 +101,87 @@ def render_frame(steps, t, color=False, columns=80):
     [ ] the window, and the output it gives
     """
     i, j = steps.position(t)
-    ho, wo = steps.output_shape
-    t = i * wo + j
-    c = steps.padded.shape[0]
-    values = [format_value(v) for v in steps.padded.ravel().tolist()]
-    values += [format_value(v) for v in steps.kernel.ravel().tolist()]
-    values += [format_value(v) for v in steps.out.ravel().tolist()]
-    width = max(len(v) for v in values)
-
-    under = np.zeros(steps.is_padding.shape, dtype=bool)
-    for r, col in steps.cells(t):
-        under[r, col] = True
-    pad_style = np.where(steps.is_padding, "padding", "")
-    in_style = np.where(under, "window", pad_style)
-    blocks = []
-    for ch in range(c):
-        texts = np.vectorize(format_value, otypes=[object])(steps.padded[ch])
-        texts[steps.is_padding] = PAD
-        label = f"input, channel {ch}" if steps.channels_given else "input"
-        blocks.append(_block(label, _grid(texts, width, under, in_style, color), color))
-    flipped = ", flipped" if steps.flip else ""
-    for ch in range(c):
-        texts = np.vectorize(format_value, otypes=[object])(steps.kernel[ch])
-        label = f"kernel, channel {ch}{flipped}" if steps.channels_given else f"kernel{flipped}"
-        none = np.zeros(texts.shape, dtype=bool)
-        blocks.append(_block(label, _grid(texts, width, none, np.full(texts.shape, ""), color), color))
-    order = np.arange(ho * wo).reshape(ho, wo)
-    texts = np.vectorize(format_value, otypes=[object])(steps.out).astype(object)
-    texts[order > t] = ""
-    out_style = np.where(order < t, "done", np.where(order == t, "current", ""))
-    blocks.append(_block("output", _grid(texts, width, order == t, out_style, color), color))
-
-    operation = "convolve2d (kernel flipped)" if steps.flip else "conv2d"
-    head = (
-        f"step {t + 1} of {ho * wo} · {operation} · stride {steps.stride} · "
-        f"padding {steps.padding} · dilation {steps.dilation}"
-    )
-    lines = _wrap(head.split(" · "), " · ", columns)
-    lines += [steps.arithmetic(t, max_chars=max(40, columns - 1)), ""]
+    t = i * steps.output_shape[1] + j
+    values = steps.padded.ravel().tolist() + steps.kernel.ravel().tolist() + steps.out.ravel().tolist()
+    width = max(len(format_value(v)) for v in values)  # one cell width for every block
+    blocks = _input_blocks(steps, t, width, color) + _kernel_blocks(steps, width, color)
+    blocks.append(_output_block(steps, t, width, color))
+    lines = _header(steps, t, columns) + [""] + _side_by_side(blocks, columns)
     legend = ["[ ] the window, and the output it gives"]
     if steps.is_padding.any():
         legend.append(f"{PAD} zero padding")
-    # Lay the blocks out left to right, starting a new band when one does not fit.
-    band, band_width = [], 0
-    for block in blocks + [None]:
-        if block is not None and (not band or band_width + len(_GAP) + block[1] <= columns):
-            band.append(block)
-            band_width += block[1] + (len(_GAP) if len(band) > 1 else 0)
-            continue
-        height = max(len(b[0]) for b in band)
-        for row in range(height):
+    return "\n".join(lines + [""] + _wrap(legend, "   ", columns))
+
+
+def _texts(a):
+    """Every number of a 2-D array as it is shown."""
+    return np.vectorize(format_value, otypes=[object])(a)
+
+
+def _input_blocks(steps, t, width, color):
+    """One block per channel of the padded input, the cells under the window in brackets."""
+    under = np.zeros(steps.is_padding.shape, dtype=bool)
+    for r, col in steps.cells(t):
+        under[r, col] = True
+    styles = np.where(under, "window", np.where(steps.is_padding, "padding", ""))
+    blocks = []
+    for ch in range(steps.padded.shape[0]):
+        texts = _texts(steps.padded[ch])
+        texts[steps.is_padding] = PAD
+        label = f"input, channel {ch}" if steps.channels_given else "input"
+        blocks.append(_block(label, _grid(texts, width, under, styles, color), color))
+    return blocks
+
+
+def _kernel_blocks(steps, width, color):
+    """One block per channel of the kernel, as it slides (flipped for convolve2d)."""
+    flipped = ", flipped" if steps.flip else ""
+    blocks = []
+    for ch in range(steps.kernel.shape[0]):
+        texts = _texts(steps.kernel[ch])
+        label = f"kernel, channel {ch}{flipped}" if steps.channels_given else f"kernel{flipped}"
+        unmarked = np.zeros(texts.shape, dtype=bool)
+        blocks.append(_block(label, _grid(texts, width, unmarked, np.full(texts.shape, ""), color), color))
+    return blocks
+
+
+def _output_block(steps, t, width, color):
+    """The output filled in up to step ``t``, the value of step ``t`` in brackets."""
+    ho, wo = steps.output_shape
+    order = np.arange(ho * wo).reshape(ho, wo)
+    texts = _texts(steps.out).astype(object)
+    texts[order > t] = ""
+    styles = np.where(order < t, "done", np.where(order == t, "current", ""))
+    return _block("output", _grid(texts, width, order == t, styles, color), color)
+
+
+def _header(steps, t, columns):
+    """The step, the operation and its parameters, then the sum that gives the output."""
+    operation = "convolve2d (kernel flipped)" if steps.flip else "conv2d"
+    head = (
+        f"step {t + 1} of {len(steps)} · {operation} · stride {steps.stride} · "
+        f"padding {steps.padding} · dilation {steps.dilation}"
+    )
+    return _wrap(head.split(" · "), " · ", columns) + [steps.arithmetic(t, max_chars=max(40, columns - 1))]
+
+
+def _side_by_side(blocks, columns):
+    """Blocks laid out left to right, starting a new band below when the next one does not fit."""
+    bands = [[]]
+    band_width = 0
+    for block in blocks:
+        if bands[-1] and band_width + len(_GAP) + block[1] > columns:
+            bands.append([])
+        band_width = block[1] if not bands[-1] else band_width + len(_GAP) + block[1]
+        bands[-1].append(block)
+    lines = []
+    for band in bands:
+        if lines:
+            lines.append("")
+        for row in range(max(len(b[0]) for b in band)):
             parts = [b[0][row] if row < len(b[0]) else " " * b[1] for b in band]
             lines.append(_GAP.join(parts).rstrip())
-        if block is not None:
-            lines.append("")
-            band, band_width = [block], block[1]
-    lines += [""] + _wrap(legend, "   ", columns)
-    return "\n".join(lines)
+    return lines
 
 
 def _wrap(parts, sep, columns):

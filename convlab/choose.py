@@ -1,0 +1,217 @@
+"""Which method computes a convolution: the methods by name, and the rule ``method="auto"`` follows.
+
+:data:`IMPLEMENTATIONS` maps every name :func:`convlab.conv2d` accepts for
+``method`` to its function in :mod:`convlab.methods` or :mod:`convlab.fast`.
+:func:`choose_method` is the rule that picks one of them for
+``method="auto"``, from the shapes alone, or, with ``measure=True``, by
+timing the candidates on the caller's own arrays.
+"""
+
+from __future__ import annotations
+
+import time
+from types import MappingProxyType
+
+import numpy as np
+
+from . import fast, methods
+from .params import check_args, sum_dtype
+from .windows import pad_hw
+
+__all__ = ["CANDIDATES", "IMPLEMENTATIONS", "METHODS", "SMALL_BYTES", "check_method", "choose_method"]
+
+#: Every method by name: the function that computes it on canonical arguments
+#: (see :mod:`convlab.methods`).  Read-only.
+IMPLEMENTATIONS = MappingProxyType({
+    "loops": methods.conv_loops,
+    "tensordot": methods.conv_tensordot,
+    "einsum": methods.conv_einsum,
+    "im2col": methods.conv_im2col,
+    "blocked": fast.conv_blocked,
+    "mec": fast.conv_mec,
+    "shift_add": methods.conv_shift_add,
+})
+
+#: Names ``conv2d`` accepts for ``method`` besides ``"auto"``.
+METHODS = tuple(IMPLEMENTATIONS)
+
+#: The methods ``method="auto"`` chooses among: the fast ones whose memory stays
+#: bounded or small (``benchmarks/choose.py`` times them).
+CANDIDATES = ("im2col", "blocked", "mec")
+
+#: Window matrices up to this many bytes are built whole, by ``"im2col"``.
+SMALL_BYTES = 256 * 2**10
+
+#: ``choose_method(measure=True)`` times each candidate until this many seconds have passed.
+MEASURE_SECONDS = 0.02
+
+
+def check_method(method):
+    """``method`` if ``conv2d`` accepts it, else an error naming the choices.
+
+    Examples
+    --------
+    >>> check_method("mec")
+    'mec'
+    >>> check_method("fast")
+    Traceback (most recent call last):
+    ...
+    ValueError: method must be 'auto' or one of ('loops', 'tensordot', 'einsum', 'im2col', 'blocked', 'mec', 'shift_add'), got 'fast'
+    """  # noqa: E501 -- a doctest's expected output is one line
+    if isinstance(method, str) and (method == "auto" or method in IMPLEMENTATIONS):
+        return method
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, 'auto' or one of {METHODS}, got {method!r}")
+    raise ValueError(f"method must be 'auto' or one of {METHODS}, got {method!r}")
+
+
+def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=False):
+    """The method ``conv2d(x, k, ..., method="auto")`` uses, or with ``measure=True`` the fastest here.
+
+    Without ``measure``, the choice follows a rule on the shapes, made from
+    measurements (``benchmarks/choose.py`` times the candidates on a grid of
+    324 shapes and records how much slower the rule's choice is than the
+    fastest; ``benchmarks/results/choose.md``):
+
+    - a 1x1 kernel goes to ``"blocked"``, which multiplies the input itself,
+      without copying it (with stride 1);
+    - a small problem, whose whole window matrix fits in :data:`SMALL_BYTES`,
+      goes to ``"im2col"``: it takes the fewest Python steps;
+    - few kernels (``K < 32``) go to ``"mec"``: there the matrix product is
+      cheap and copying windows is most of the work, and MEC copies ``R``
+      times less;
+    - many kernels go to ``"blocked"``: the product dominates, and large
+      products keep BLAS busiest.
+
+    ``"blocked"`` bounds its temporary memory to
+    :data:`convlab.fast.BLOCK_BYTES` and ``"mec"`` to
+    :data:`convlab.fast.STRIP_BYTES`, so ``"auto"`` builds a whole window
+    matrix only when it is small.
+
+    Parameters
+    ----------
+    x, k : array_like, or tuple of int
+        The input and the kernels, in any layout :func:`convlab.conv2d`
+        accepts.  Or only their shapes, as ``conv2d`` passes them: the
+        padded input ``(N, C, H, W)`` and the kernels ``(K, C, R, S)``, as
+        tuples (a tuple of ints is always read as a shape).
+    dtype : numpy.dtype, optional
+        The dtype of the result.  Default: ``np.result_type(x, k)`` for
+        arrays, float64 for shapes.  (float16 is summed in float32, and
+        chosen for as float32.)
+    stride, padding, dilation : int or pair of int, optional
+        As in :func:`convlab.conv2d`; used with arrays.
+    measure : bool, optional
+        If True, run every method of :data:`CANDIDATES` on ``x`` and ``k``
+        and return the fastest, with the times.  Needs the arrays.
+
+    Returns
+    -------
+    method : str
+        One of :data:`METHODS`.
+    times : dict of str to float
+        Only with ``measure=True``: each candidate's best time per call, in
+        seconds.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For arguments :func:`convlab.conv2d` rejects, for shapes that are
+        not four ints each, and for ``measure=True`` with shapes.
+
+    See Also
+    --------
+    convlab.conv2d : computes with the chosen method.
+
+    Notes
+    -----
+    **What is timed.** With ``measure=True`` each candidate runs once to warm
+    up, then in turns with the others, repeatedly for about
+    ``MEASURE_SECONDS`` each; the best time per call counts.  The candidates
+    are timed on the arrays as every method receives them (checked, padded,
+    in canonical layout), so the time ``conv2d`` spends before and after the
+    method, the same for all, is left out.  Timings depend on the machine,
+    its load and its BLAS threads: measure where you will compute.
+
+    **Accuracy.** Every method adds up the same products; only the grouping
+    and the order of the additions differ.  Floating-point results therefore
+    agree to rounding: relative differences of a few units of the dtype's
+    precision times the square root of the number of terms ``C*R*S``.
+    Integer results are exact and agree exactly (overflow wraps around in
+    every method alike).  float16 inputs are summed in float32 by every
+    method and rounded to float16 once.
+
+    Examples
+    --------
+    >>> choose_method((1, 2, 4, 4), (1, 2, 2, 2), np.dtype(np.float64))
+    'im2col'
+    >>> choose_method((1, 1, 512, 512), (1, 1, 11, 11), np.dtype(np.float32))
+    'mec'
+    >>> choose_method((8, 64, 58, 58), (64, 64, 3, 3), np.dtype(np.float32))
+    'blocked'
+
+    With arrays, in any layout ``conv2d`` takes, and with the padding:
+
+    >>> rng = np.random.default_rng(0)
+    >>> x, k = rng.standard_normal((3, 64, 64)), rng.standard_normal((8, 3, 5, 5))
+    >>> choose_method(x, k, padding=2)
+    'mec'
+    >>> fastest, times = choose_method(x, k, padding=2, measure=True)
+    >>> fastest in CANDIDATES, sorted(times) == sorted(CANDIDATES)
+    (True, True)
+    """
+    if type(x) is tuple and type(k) is tuple:  # shapes, as conv2d passes them
+        if measure:
+            raise TypeError("measure=True times the methods on the arrays themselves: pass x and k, not their shapes")
+        itemsize = 8 if dtype is None else sum_dtype(dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)).itemsize
+        try:
+            if len(x) == len(k) == 4 and min(x) >= 1 and min(k) >= 1:
+                return _rule(x, k, itemsize)
+        except TypeError:  # not numbers
+            pass
+        raise ValueError(f"shapes must be four positive ints each, (N, C, H, W) and (K, C, R, S), got {x!r} and {k!r}")
+    args = check_args(x, k, stride, padding, dilation)
+    dtype = sum_dtype(np.result_type(args.x, args.k) if dtype is None else np.dtype(dtype))
+    x4 = pad_hw(args.x4.astype(dtype, copy=False), args.padding)
+    k4 = args.k4.astype(dtype, copy=False)
+    if not measure:
+        return _rule(x4.shape, k4.shape, dtype.itemsize)
+    times = _time_candidates(x4, k4, args.stride, args.dilation)
+    return min(times, key=times.get), times
+
+
+def _rule(x_shape, k_shape, itemsize):
+    """:func:`choose_method` on canonical padded shapes: the rule alone."""
+    n_images, channels, height, width = x_shape
+    n_kernels, _, rows, cols = k_shape
+    if rows * cols == 1:
+        return "blocked"
+    # the window matrix at stride 1 and dilation 1: an upper bound for any stride and dilation
+    window_bytes = n_images * channels * rows * cols * (height - rows + 1) * (width - cols + 1) * itemsize
+    if window_bytes <= SMALL_BYTES:
+        return "im2col"
+    if n_kernels < 32:
+        return "mec"
+    return "blocked"
+
+
+def _time_candidates(x4, k4, stride, dilation):
+    """Best seconds per call of every candidate on these canonical arrays, timed in turns."""
+    calls = {name: (lambda f=IMPLEMENTATIONS[name]: f(x4, k4, stride, dilation)) for name in CANDIDATES}
+    number = {}
+    for name, call in calls.items():  # warm up, and size a batch to about a millisecond
+        call()
+        start = time.perf_counter()
+        call()
+        number[name] = max(1, int(1e-3 / max(time.perf_counter() - start, 1e-7)))
+    best = dict.fromkeys(calls, float("inf"))
+    spent = dict.fromkeys(calls, 0.0)
+    while min(spent.values()) < MEASURE_SECONDS:
+        for name, call in calls.items():
+            start = time.perf_counter()
+            for _ in range(number[name]):
+                call()
+            elapsed = time.perf_counter() - start
+            spent[name] += elapsed
+            best[name] = min(best[name], elapsed / number[name])
+    return best
