@@ -18,6 +18,7 @@ array([[4., 6., 4.],
 
 from .backward import conv2d_backward, conv_transpose2d
 from .conv import METHODS, conv2d, convolve2d
+from .datasets import load_digits
 from .layers import (
     conv_layer,
     conv_layer_backward,
@@ -47,6 +48,7 @@ __all__ = [
     "convolve2d",
     "dense",
     "dense_backward",
+    "load_digits",
     "log_softmax",
     "materialized_nbytes",
     "max_pool2d",
