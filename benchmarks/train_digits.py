@@ -243,6 +243,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=12, help="epochs per run (default 12, as in the lesson)")
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])
+    parser.add_argument("--repeat", type=int, default=200, help="calls per layer when timing layers (default 200)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
 
@@ -296,7 +297,7 @@ def main(argv=None):
             f"{name} {per[dtype_name] * 1e3:.0f} ms/epoch" for name, per in result["seconds_per_epoch"].items()
             if dtype_name in per), flush=True)
 
-    times, methods = layer_times(lesson_data(np.float64), np.float64)
+    times, methods = layer_times(lesson_data(np.float64), np.float64, args.repeat)
     result["convlab_layer_ms"] = {name: {"forward": f, "backward": b} for name, (f, b) in times.items()}
     result["auto_methods"] = methods
     result["machine"] = info
