@@ -38,8 +38,8 @@ def load_digits():
     The data are by E. Alpaydin and C. Kaynak (1998) and licensed CC BY 4.0;
     cite them as :data:`DIGITS_CITATION`.  The file is the copy scikit-learn
     ships (``sklearn.datasets.load_digits``), unchanged; ``convlab/data/README.md``
-    records where it came from.  Each call reads the file again (about 20 ms)
-    and returns new arrays.
+    records where it came from.  Each call reads the file again (a few
+    milliseconds) and returns new arrays.
 
     Examples
     --------
