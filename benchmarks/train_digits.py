@@ -20,14 +20,16 @@ How the numbers are made
   really are the same network.
 - Each epoch is timed whole (shuffling, forward, backward, update, and the
   held-out evaluation the lesson also does); the median epoch is reported.
-  convlab trains first, then, after a pause that lets NumPy's BLAS threads go
-  idle, PyTorch (their thread pools slow each other down when interleaved).
+- First with one thread each, as lesson 08 trains (NumPy's BLAS limited with
+  threadpoolctl, ``torch.set_num_threads(1)``), convlab and PyTorch taking
+  turns epoch by epoch, so that a change in the machine's load affects both
+  alike.  Then with each library's default threads, one library after the
+  other, with a pause between (interleaved, their thread pools slow each
+  other down).  On matrices this small, threads can cost more than they
+  save, most of all on a busy machine.
 - Where convlab's time goes: each layer's forward and backward call timed on
-  one mini-batch (median of many calls), and the method ``conv2d``'s
+  one mini-batch with one BLAS thread (median of many calls), and the method ``conv2d``'s
   ``method="auto"`` chose for each convolution.
-- Both are also timed on one thread (convlab's BLAS limited with threadpoolctl,
-  when it is installed; ``torch.set_num_threads(1)``): on matrices this small,
-  threads can cost more than they save, most of all on a busy machine.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import convlab  # noqa: E402
 from bench import load, machine  # noqa: E402
 from convlab.conv import choose_method  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 SETTLE = 0.3  # seconds of pause before timing the other library
 BATCH, LR, MOMENTUM = 32, 0.05, 0.9
@@ -177,18 +180,27 @@ def check_same_network(x, y, dtype):
     return worst
 
 
-def train(trainer, data, epochs, orders):
+def run_epoch(trainer, data, order):
+    """One epoch of mini-batches and the held-out evaluation: (seconds, held-out accuracy)."""
     x_train, y_train, x_held, y_held = data
-    seconds = []
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        order = orders[epoch]
-        for first in range(0, len(order), BATCH):
-            batch = order[first : first + BATCH]
-            trainer.step(x_train[batch], y_train[batch])
-        accuracy = trainer.accuracy(x_held, y_held)
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), accuracy
+    start = time.perf_counter()
+    for first in range(0, len(order), BATCH):
+        batch = order[first : first + BATCH]
+        trainer.step(x_train[batch], y_train[batch])
+    accuracy = trainer.accuracy(x_held, y_held)
+    return time.perf_counter() - start, accuracy
+
+
+def train(trainers, data, orders):
+    """Train several networks, taking turns epoch by epoch: the median seconds per epoch of each,
+    and its held-out accuracy after the last epoch."""
+    seconds = [[] for _ in trainers]
+    for order in orders:
+        for trainer, times in zip(trainers, seconds):
+            elapsed, accuracy = run_epoch(trainer, data, order)
+            times.append(elapsed)
+            trainer.final_accuracy = accuracy
+    return [(statistics.median(times), trainer.final_accuracy) for trainer, times in zip(trainers, seconds)]
 
 
 def layer_times(data, dtype, repeat=200):
@@ -231,14 +243,6 @@ def layer_times(data, dtype, repeat=200):
     return out, methods
 
 
-def one_blas_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=12, help="epochs per run (default 12, as in the lesson)")
@@ -258,7 +262,7 @@ def main(argv=None):
     shuffle = np.random.default_rng(2)
     result = {
         "epochs": args.epochs, "batch": BATCH, "lr": LR, "momentum": MOMENTUM,
-        "seconds_per_epoch": {"convlab": {}, "PyTorch": {}, "convlab, 1 BLAS thread": {}, "PyTorch, 1 thread": {}},
+        "seconds_per_epoch": {"convlab, 1 BLAS thread": {}, "PyTorch, 1 thread": {}, "convlab": {}, "PyTorch": {}},
         "held_out_accuracy": {"convlab": {}, "PyTorch": {}},
         "max_relative_difference_first_step": {},
         "torch_threads": torch.get_num_threads() if torch else None,
@@ -273,31 +277,37 @@ def main(argv=None):
             if difference > limit:
                 raise SystemExit(f"{dtype_name}: convlab and PyTorch differ by {difference:.1e} after one step")
             result["max_relative_difference_first_step"][dtype_name] = difference
-        seconds, accuracy = train(ConvlabTrainer(init_params(dtype)), data, args.epochs, orders)
-        result["seconds_per_epoch"]["convlab"][dtype_name] = seconds
-        result["held_out_accuracy"]["convlab"][dtype_name] = accuracy
-        limiter = one_blas_thread()
-        if limiter is not None:
-            with limiter:
-                seconds, _ = train(ConvlabTrainer(init_params(dtype)), data, args.epochs, orders)
-            result["seconds_per_epoch"]["convlab, 1 BLAS thread"][dtype_name] = seconds
+        params = init_params(dtype)
+        per_epoch = result["seconds_per_epoch"]
+        # One thread each (convlab's BLAS, PyTorch's intra-op pool), taking turns epoch by epoch,
+        # so a change in the machine's load affects both alike.
+        with threadpool_limits(limits=1, user_api="blas"):
+            if torch is not None:
+                threads = torch.get_num_threads()
+                torch.set_num_threads(1)
+                try:
+                    (ours, acc_ours), (theirs, acc_theirs) = train(
+                        [ConvlabTrainer(params), TorchTrainer(params)], data, orders)
+                finally:
+                    torch.set_num_threads(threads)
+                per_epoch["PyTorch, 1 thread"][dtype_name] = theirs
+                result["held_out_accuracy"]["PyTorch"][dtype_name] = acc_theirs
+            else:
+                [(ours, acc_ours)] = train([ConvlabTrainer(params)], data, orders)
+        per_epoch["convlab, 1 BLAS thread"][dtype_name] = ours
+        result["held_out_accuracy"]["convlab"][dtype_name] = acc_ours
+        # Default threads, each library on its own after a pause: interleaved, their thread pools
+        # would slow each other down.
+        [(per_epoch["convlab"][dtype_name], _)] = train([ConvlabTrainer(params)], data, orders)
         if torch is not None:
             time.sleep(SETTLE)
-            seconds, accuracy = train(TorchTrainer(init_params(dtype)), data, args.epochs, orders)
-            result["seconds_per_epoch"]["PyTorch"][dtype_name] = seconds
-            result["held_out_accuracy"]["PyTorch"][dtype_name] = accuracy
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                seconds, _ = train(TorchTrainer(init_params(dtype)), data, args.epochs, orders)
-            finally:
-                torch.set_num_threads(threads)
-            result["seconds_per_epoch"]["PyTorch, 1 thread"][dtype_name] = seconds
+            [(per_epoch["PyTorch"][dtype_name], _)] = train([TorchTrainer(params)], data, orders)
         print(f"{dtype_name}: " + ", ".join(
             f"{name} {per[dtype_name] * 1e3:.0f} ms/epoch" for name, per in result["seconds_per_epoch"].items()
             if dtype_name in per), flush=True)
 
-    times, methods = layer_times(lesson_data(np.float64), np.float64, args.repeat)
+    with threadpool_limits(limits=1, user_api="blas"):  # as the lesson trains
+        times, methods = layer_times(lesson_data(np.float64), np.float64, args.repeat)
     result["convlab_layer_ms"] = {name: {"forward": f, "backward": b} for name, (f, b) in times.items()}
     result["auto_methods"] = methods
     result["machine"] = info
@@ -339,7 +349,7 @@ def report(result):
                 f"{per[d]:.1%}" if d in per else "–" for d in ("float64", "float32")) + " |")
     lines += ["", "Largest relative difference between the two after one step from the same weights: "
               + ", ".join(f"{d} {v:.1e}" for d, v in result["max_relative_difference_first_step"].items()), "",
-              "## Where convlab's time goes (float64, one mini-batch, median ms per call)", "",
+              "## Where convlab's time goes (float64, one BLAS thread, one mini-batch, median ms per call)", "",
               "| layer | forward | backward |", "|---|---|---|"]
     total_f = total_b = 0.0
     for name, t in result["convlab_layer_ms"].items():
