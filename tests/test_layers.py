@@ -503,3 +503,9 @@ def test_bundled_digits_file_is_the_one_its_readme_describes():
     for needed in ("CC BY 4.0", "Alpaydin", "Kaynak", "10.24432/C50P49"):
         assert needed in readme
     assert re.search(r"CC BY 4\.0", convlab.datasets.DIGITS_CITATION)
+
+
+def test_layers_are_part_of_the_public_api():
+    for name in ("conv_layer", "conv_layer_backward", "relu", "relu_backward", "max_pool2d_backward", "dense",
+                 "dense_backward", "log_softmax", "softmax_cross_entropy", "sgd_momentum", "load_digits"):
+        assert name in convlab.__all__ and callable(getattr(convlab, name)), name
