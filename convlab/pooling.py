@@ -129,11 +129,11 @@ def max_pool2d_backward(x, grad_out, window, stride=None, padding=0, dilation=1)
     **Ties.**  When several cells of a window hold the maximum, only the
     *first* of them in row-major window order (top row first, left to right)
     receives the gradient, as in PyTorch, whose ``max_pool2d`` records that
-    one index per window.  Splitting the gradient between the ties, or
-    copying it to each, would be other valid choices of subgradient, but
-    copying it makes the gradient too large: the sum of ``dL/dx`` would no
-    longer equal the sum of ``grad_out``.  Padded cells never receive a
-    gradient.  A window holding NaN passes its gradient to its last NaN, as
+    one index per window.  Splitting the gradient between the ties would be
+    another valid choice (a subgradient); copying it to each tied cell would
+    not: it multiplies the window's gradient by the number of ties.  Either
+    way the sum of ``dL/dx`` equals the sum of ``grad_out`` (when no window
+    lies wholly in the padding).  Padded cells never receive a gradient.  A window holding NaN passes its gradient to its last NaN, as
     PyTorch does.
 
     Examples
