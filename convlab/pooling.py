@@ -131,9 +131,9 @@ def max_pool2d_backward(x, grad_out, window, stride=None, padding=0, dilation=1)
     receives the gradient, as in PyTorch, whose ``max_pool2d`` records that
     one index per window.  Splitting the gradient between the ties would be
     another valid choice (a subgradient); copying it to each tied cell would
-    not: it multiplies the window's gradient by the number of ties.  Either
-    way the sum of ``dL/dx`` equals the sum of ``grad_out`` (when no window
-    lies wholly in the padding).  Padded cells never receive a gradient.  A window holding NaN passes its gradient to its last NaN, as
+    not: it multiplies the window's gradient by the number of ties.  With one
+    winner per window (or a split), the sum of ``dL/dx`` equals the sum of
+    ``grad_out`` when no window lies wholly in the padding.  Padded cells never receive a gradient.  A window holding NaN passes its gradient to its last NaN, as
     PyTorch does.
 
     Examples
