@@ -19,8 +19,20 @@ array([[4., 6., 4.],
 from .backward import conv2d_backward, conv_transpose2d
 from .choose import METHODS, choose_method
 from .conv import conv2d, convolve2d
+from .datasets import load_digits
+from .layers import (
+    conv_layer,
+    conv_layer_backward,
+    dense,
+    dense_backward,
+    log_softmax,
+    relu,
+    relu_backward,
+    sgd_momentum,
+    softmax_cross_entropy,
+)
 from .params import output_shape
-from .pooling import avg_pool2d, max_pool2d
+from .pooling import avg_pool2d, max_pool2d, max_pool2d_backward
 from .windows import byte_extent, materialized_nbytes, sliding_windows
 
 __version__ = "0.1.0"
@@ -32,10 +44,21 @@ __all__ = [
     "choose_method",
     "conv2d",
     "conv2d_backward",
+    "conv_layer",
+    "conv_layer_backward",
     "conv_transpose2d",
     "convolve2d",
+    "dense",
+    "dense_backward",
+    "load_digits",
+    "log_softmax",
     "materialized_nbytes",
     "max_pool2d",
+    "max_pool2d_backward",
     "output_shape",
+    "relu",
+    "relu_backward",
+    "sgd_momentum",
     "sliding_windows",
+    "softmax_cross_entropy",
 ]

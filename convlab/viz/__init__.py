@@ -33,6 +33,10 @@ _LAZY = {
     "save_gif": "animation",
     "to_html": "animation",
     "grace_hopper": "images",
+    "confusion_figure": "learning",
+    "feature_maps": "learning",
+    "image_grid": "learning",
+    "training_curves": "learning",
     "addresses": "memory",
     "memory_figure": "memory",
 }

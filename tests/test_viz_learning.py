@@ -1,0 +1,77 @@
+"""convlab.viz.learning: each picture shows the numbers it is given, and nothing else."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from convlab import viz  # noqa: E402
+
+
+def image_axes(fig):
+    return [ax for ax in fig.axes if ax.images]
+
+
+def test_image_grid_draws_each_image_on_one_shared_scale():
+    images = np.arange(5 * 3 * 3, dtype=float).reshape(5, 3, 3) - 20
+    fig = viz.image_grid(images, [f"k{i}" for i in range(5)], ncols=3, signed=True, annotate=True,
+                         colorbar=True, row_labels=["first", "second"], title="kernels")
+    axes = image_axes(fig)
+    assert len(axes) == 5
+    for ax, image in zip(axes, images):
+        np.testing.assert_array_equal(ax.images[0].get_array(), image)
+        norm = ax.images[0].norm
+        assert (norm.vmin, norm.vmax) == (-24.0, 24.0)  # symmetric about 0: white means zero
+        assert len(ax.texts) == 9
+    assert [ax.get_title() for ax in axes] == ["k0", "k1", "k2", "k3", "k4"]
+    assert axes[0].get_ylabel() == "first" and axes[3].get_ylabel() == "second"
+    assert [ax.texts[4].get_text() for ax in axes] == [str(int(v)) for v in images[:, 1, 1]]
+    assert "kernels" in [t.get_text() for t in fig.texts]
+    assert not plt.get_fignums(), "figures are closed: a notebook shows each once"
+
+
+def test_image_grid_unsigned_images_use_their_range():
+    fig = viz.image_grid(np.array([[[0, 16]], [[4, 8]]]))
+    assert all((ax.images[0].norm.vmin, ax.images[0].norm.vmax) == (0, 16) for ax in image_axes(fig))
+
+
+def test_image_grid_rejects_a_single_image():
+    with pytest.raises(ValueError, match=r"images must have shape \(n, H, W\), got shape \(3, 3\)"):
+        viz.image_grid(np.ones((3, 3)))
+
+
+def test_feature_maps_one_panel_per_channel_and_the_probabilities():
+    stages = [("input", np.ones((8, 8))), ("conv", np.random.default_rng(0).random((20, 4, 4))),
+              ("signed", -np.ones((3, 2, 2)))]
+    p = np.array([0.1, 0.7, 0.2])
+    fig = viz.feature_maps(stages, p, per_row=16)
+    axes = image_axes(fig)
+    assert len(axes) == 1 + 20 + 3
+    np.testing.assert_array_equal(axes[5].images[0].get_array(), stages[1][1][4])
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert titles == ["input  (1 map, 8×8)", "conv  (20 maps, 4×4)", "signed  (3 maps, 2×2)",
+                      "output: probability of each class"]
+    bars = [patch.get_height() for patch in fig.axes[-1].patches]
+    np.testing.assert_allclose(bars, p)
+
+
+def test_training_curves_plot_the_history():
+    history = {"train_loss": [1.0, 0.5, 0.25], "held_out_loss": [0.9, 0.6, 0.4],
+               "train_accuracy": [0.5, 0.8, 0.9], "held_out_accuracy": [0.6, 0.7, 0.85]}
+    fig = viz.training_curves(history)
+    loss_ax, acc_ax = fig.axes
+    np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), history["train_loss"])
+    np.testing.assert_allclose(acc_ax.lines[1].get_ydata(), [60, 70, 85])
+    np.testing.assert_array_equal(acc_ax.lines[1].get_xdata(), [1, 2, 3])
+
+
+def test_confusion_figure_writes_every_nonzero_count_where_it_belongs():
+    counts = np.array([[5, 0, 1], [0, 7, 0], [2, 0, 3]])
+    fig = viz.confusion_figure(counts)
+    ax = fig.axes[0]
+    written = {(round(t.get_position()[1]), round(t.get_position()[0])): int(t.get_text()) for t in ax.texts}
+    assert written == {(0, 0): 5, (0, 2): 1, (1, 1): 7, (2, 0): 2, (2, 2): 3}
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted", "true")
