@@ -28,6 +28,7 @@ treatment without a change in this file:
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import html
 import json
@@ -81,6 +82,8 @@ def _add_toctrees(app, docname, source):
     if docname != app.config.root_doc:
         return
     for caption, pattern in app.config.convlab_toctrees:
+        if not fnmatch.filter(app.env.found_docs, pattern):
+            continue
         source[0] += f"\n\n```{{toctree}}\n:hidden:\n:glob:\n:caption: {caption}\n\n{pattern}\n```\n"
 
 
