@@ -121,12 +121,14 @@ def _github_url(app, path, directory=False):
     return f"{app.config.convlab_repository}/{kind}/{app.config.convlab_branch}/{path}"
 
 
-def _repository_path(app, docname, target):
-    """The path in the repository a link from ``docname`` points to, or None."""
+def _repository_path(docname, target):
+    """The path in the repository, and the anchor, a link from ``docname`` points to."""
     target, _, anchor = target.partition("#")
     if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target):
         return None, None
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target.lstrip("/")))
+    # MyST reads a leading "/" as the top of the project: here, the repository
+    base = "" if target.startswith("/") else posixpath.dirname(docname)
+    path = posixpath.normpath(posixpath.join(base, target.lstrip("/")))
     if path.startswith(".."):
         return None, None
     return path, anchor
@@ -148,7 +150,7 @@ def _link_repository_files(app, doctree, docname):
                     path, anchor = node["reftarget"] + suffix, node.get("reftargetid")
                     break
         else:  # a path relative to the page: a folder, or a file that is not a page
-            path, anchor = _repository_path(app, docname, node["reftarget"])
+            path, anchor = _repository_path(docname, node["reftarget"])
         if path is None or not (srcdir / path).exists():
             continue  # not a repository file: left to Sphinx, which warns if it is broken
         url = _github_url(app, path, (srcdir / path).is_dir())
