@@ -34,6 +34,7 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 nb_ipywidgets_js = {}  # widgets become a still (convlab_site.py), no scripts from a CDN
 myst_enable_extensions = ["dollarmath"]
+myst_heading_anchors = 3  # links to a heading (page.ipynb#a-heading) work as on GitHub
 html_math_renderer = "mathml"  # convlab_site.py: no MathJax from a CDN
 
 # -- the pages
