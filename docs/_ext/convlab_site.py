@@ -165,7 +165,8 @@ def _remote_images_to_text(doctree):
     for image in list(doctree.findall(nodes.image)):
         if re.match(r"^https?://", image.get("uri", "")):
             text = image.get("alt") or image["uri"]
-            image.replace_self(nodes.inline(text, text, classes=["remote-image"]))
+            inline = nodes.inline(text, text, classes=["remote-image"])
+            image.replace_self(inline if isinstance(image.parent, nodes.TextElement) else nodes.paragraph("", "", inline))
 
 
 # -- pictures, animations and widgets in cell outputs ---------------------------------
