@@ -123,12 +123,13 @@ def test_a_lesson_plays_its_animation(reader, site):
     page.wait_for_function("s => s.value !== '0'", arg=slider.element_handle())
     assert frame.get_attribute("src") != first
     # the buttons draw their icons with the theme's icon font, not a remote one
-    assert player.locator('button[title="Play"] svg').count() == 1
+    player.locator('button[title="Play"] svg').wait_for()
     if page.locator(".widget-still").count():
         still = page.locator(".widget-still").first
         still.scroll_into_view_if_needed()
         reader.shoot("widget")
         assert "kernel" in still.inner_text()
+    assert not reader.problems, "\n".join(reader.problems)
 
 
 def test_search_finds_a_word_of_lesson_02(reader):
