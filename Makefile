@@ -1,5 +1,5 @@
-# convlab: `make lab` to learn, `make test` to prove it all works.
-# Both create .venv with the pinned environment on first use.
+# convlab: `make lab` to learn, `make test` to prove it all works, `make site` for the website.
+# Each creates .venv with the pinned environment on first use.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless asked explicitly.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv lab lint test notebooks exercises figures bench clean
+.PHONY: help venv lab lint test notebooks exercises figures site bench clean
 
 help:
 	@echo "make lab    open the course in JupyterLab (creates .venv on first use)"
@@ -17,6 +17,7 @@ help:
 	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
 	@echo "make exercises  re-run the solutions, then regenerate exercises/ from solutions/"
 	@echo "make figures  redraw docs/sliding_window.gif, the README's animation"
+	@echo "make site  build the course website into build/site/html (runs every lesson, ~1 minute)"
 	@echo "make bench  time every conv2d method against SciPy, PyTorch and the GEMM limit,"
 	@echo "            and conv2d's per-call overhead against a bare tensordot"
 	@echo "            (a few minutes; BENCH_ARGS=--quick for under two)"
@@ -28,7 +29,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "convlab needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,site]"
 	touch $@
 
 # root_dir is the repository, so exercises/ and solutions/ show in the file browser too.
@@ -53,6 +54,15 @@ exercises: $(STAMP)
 
 figures: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m convlab.viz.readme docs/sliding_window.gif
+
+# The course website: Sphinx with MyST-NB, configured in docs/ (see CONTRIBUTING.md).
+# Every lesson runs again (a fresh html/ and -E: nothing reused from an earlier build);
+# any warning, such as a broken link, fails the build. tests/test_site.py checks the result.
+SITE_DIR := build/site
+site: $(STAMP)
+	rm -rf $(SITE_DIR)/html
+	$(BIN)/python -m sphinx -b html -c docs -d $(SITE_DIR)/doctrees -E -W --keep-going . $(SITE_DIR)/html
+	@echo "the website is in $(SITE_DIR)/html: open $(SITE_DIR)/html/index.html"
 
 # Not part of `make test`: timings need a quiet machine; results go to benchmarks/results/.
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--quick --cases 'cnn layer'"

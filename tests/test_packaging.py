@@ -57,8 +57,18 @@ def test_environment_yml_matches_pyproject():
     assert not differ, f"versions differ (pyproject, environment.yml): {differ}"
 
 
-def test_test_extras_are_pinned():
-    _pinned(_pyproject()["project"]["optional-dependencies"]["test"])
+def test_extras_are_pinned():
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert {"test", "site"} <= set(extras)
+    for requirements in extras.values():
+        _pinned(requirements)
+
+
+def test_binder_needs_no_site_tools():
+    """The website's tools (the `site` extra) build pages; Binder runs notebooks and needs none."""
+    env_pins, _ = conda_pins()
+    site = _pinned(_pyproject()["project"]["optional-dependencies"]["site"])
+    assert not set(site) & set(env_pins), "environment.yml lists a website tool"
 
 
 def test_pyproject_never_requires_torch():
@@ -106,3 +116,21 @@ def test_documents_that_code_and_tests_cite_exist():
     assert ("docs/architecture.md", Path("tests/strategies.py")) in cited  # the search finds citations
     missing = sorted(f"{where} cites {name}" for name, where in cited if not (ROOT / name).exists())
     assert not missing, "\n".join(missing)
+
+
+def test_pages_workflow_publishes_what_make_site_builds():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
+    assert workflow[True]["push"]["branches"] == ["main"]  # YAML reads the key `on` as True
+    steps = workflow["jobs"]["build"]["steps"]
+    assert {"run": "make site"} in steps
+    makefile = (ROOT / "Makefile").read_text()
+    site_dir = re.search(r"^SITE_DIR := (.+)$", makefile, re.M)[1]
+    uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact")]
+    assert uploads and uploads[0]["with"]["path"] == f"{site_dir}/html"
+    assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in workflow["jobs"]["deploy"]["steps"])
+
+
+def test_readme_links_to_the_website():
+    readme = (ROOT / "README.md").read_text()
+    assert "https://convlab.github.io/convlab/" in readme
+    assert "make site" in readme.split("```")[1]
