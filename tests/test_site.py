@@ -16,7 +16,16 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from sitebuild import (
-    ROOT, WIDGET_VIEW, Page, content_pages, executed, is_animation, is_remote, is_widget, outputs, page_of,
+    ROOT,
+    WIDGET_VIEW,
+    Page,
+    content_pages,
+    executed,
+    is_animation,
+    is_remote,
+    is_widget,
+    outputs,
+    page_of,
     sources,
 )
 

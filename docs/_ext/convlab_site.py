@@ -166,7 +166,8 @@ def _remote_images_to_text(doctree):
         if re.match(r"^https?://", image.get("uri", "")):
             text = image.get("alt") or image["uri"]
             inline = nodes.inline(text, text, classes=["remote-image"])
-            image.replace_self(inline if isinstance(image.parent, nodes.TextElement) else nodes.paragraph("", "", inline))
+            in_text = isinstance(image.parent, nodes.TextElement)
+            image.replace_self(inline if in_text else nodes.paragraph("", "", inline))
 
 
 # -- pictures, animations and widgets in cell outputs ---------------------------------

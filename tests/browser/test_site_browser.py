@@ -140,6 +140,7 @@ def test_search_finds_a_word_of_lesson_02(reader):
     results = page.locator("#search-results ul.search li a")
     results.first.wait_for(timeout=30_000)
     reader.shoot("search")
-    found = [urlsplit(href).path.lstrip("/") for href in results.evaluate_all("as => as.map(a => a.getAttribute('href'))")]
+    hrefs = results.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    found = [urlsplit(href).path.lstrip("/") for href in hrefs]
     assert any(path.endswith(page_of(lesson)) for path in found), (word, found)
     assert not reader.problems, "\n".join(reader.problems)
