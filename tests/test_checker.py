@@ -172,6 +172,39 @@ class Subclass(np.ndarray):
     """An array type of the learner's own, whose behaviour the judge cannot trust."""
 
 
+def weight_grad(x, g, kernel_hw, stride):
+    """The weight gradient of a bank over a batch: windows with the stride, contracted with g."""
+    windows = convlab.sliding_windows(x, kernel_hw, stride=stride)
+    return np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3]))
+
+
+def pool_back(x, g, window, share=None, last=False):
+    """Max-pool backward (stride = window): to the first maximum, the last, or ``share(is_max)``."""
+    windows = convlab.sliding_windows(x, window, window)
+    flat = windows.reshape(g.shape + (window * window,))
+    if share is None:
+        pick = flat.shape[-1] - 1 - flat[..., ::-1].argmax(axis=-1) if last else flat.argmax(axis=-1)
+        parts = (np.arange(window * window) == pick[..., None]).astype(float)
+    else:
+        parts = share(flat == flat.max(axis=-1, keepdims=True))
+    parts = parts.reshape(windows.shape) * g[..., None, None]
+    out = np.zeros(x.shape)
+    ho, wo = g.shape[-2:]
+    out[..., :ho * window, :wo * window] = np.moveaxis(parts, -2, -3).reshape(x.shape[:-2] + (ho * window, wo * window))
+    return out
+
+
+def sce(logits, labels, stable=True, by=1.0, grad_by=1.0):
+    """Softmax cross-entropy (mean loss, gradient); ``stable=False`` exponentiates the raw logits."""
+    with np.errstate(all="ignore"):
+        z = logits - logits.max(axis=1, keepdims=True) if stable else logits
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        rows = np.arange(len(labels))
+        grad = p.copy()
+        grad[rows, labels] -= 1
+        return float(-np.log(p[rows, labels]).mean()) * by, grad / len(labels) * grad_by
+
+
 def no_return(x, k):
     loops(x, k)
 
@@ -261,6 +294,29 @@ MISTAKES = [
         g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
     ("conv_transpose", "stride-ignored", lambda y, k, stride: transpose_conv(y, k, 1)),
     ("conv_transpose", "kernel-flipped", lambda y, k, stride: transpose_conv(y, k, stride, flip=True)),
+    ("conv_bias_grad", "not-summed-over-batch", lambda g: g[0].sum(axis=(1, 2))),
+    ("conv_bias_grad", "averaged-twice", lambda g: g.mean(axis=0).sum(axis=(1, 2))),
+    ("conv_bias_grad", "summed-over-filters", lambda g: g.sum(axis=(1, 2, 3))),
+    ("conv_weight_grad", "not-summed-over-batch", lambda x, g, khw, s: weight_grad(x[:1], g[:1], khw, s)),
+    ("conv_weight_grad", "averaged-twice", lambda x, g, khw, s: weight_grad(x, g, khw, s) / len(x)),
+    ("conv_weight_grad", "kernel-flipped", lambda x, g, khw, s: weight_grad(x, g, khw, s)[..., ::-1, ::-1]),
+    ("conv_weight_grad", "stride-ignored", lambda x, g, khw, s: np.tensordot(
+        g, convlab.sliding_windows(x, khw)[:, :, :g.shape[2], :g.shape[3]], axes=([0, 2, 3], [0, 2, 3]))),
+    ("max_pool_backward", "every-tie", lambda x, g, w: pool_back(x, g, w, share=lambda m: m)),
+    ("max_pool_backward", "split-ties", lambda x, g, w: pool_back(
+        x, g, w, share=lambda m: m / m.sum(-1, keepdims=True))),
+    ("max_pool_backward", "last-tie", lambda x, g, w: pool_back(x, g, w, last=True)),
+    ("max_pool_backward", "every-cell", lambda x, g, w: pool_back(x, g, w, share=lambda m: np.ones(m.shape))),
+    ("softmax_cross_entropy", "softmax-overflow", lambda z, y: sce(z, y, stable=False)),
+    ("softmax_cross_entropy", "not-divided-by-n", lambda z, y: sce(z, y, by=len(y), grad_by=len(y))),
+    ("softmax_cross_entropy", "averaged-twice", lambda z, y: sce(z, y, grad_by=1 / len(y))),
+    ("softmax_cross_entropy", "sign-flipped", lambda z, y: sce(z, y, grad_by=-1)),
+    ("sgd_momentum_step", "momentum-before-gradient", lambda p, g, v, lr, mu: (p - lr * v, mu * v + g)),
+    ("sgd_momentum_step", "gradient-inside-momentum", lambda p, g, v, lr, mu: (p - lr * mu * (v + g), mu * (v + g))),
+    ("sgd_momentum_step", "lr-in-velocity", lambda p, g, v, lr, mu: (p - (mu * v + lr * g), mu * v + lr * g)),
+    ("sgd_momentum_step", "uphill", lambda p, g, v, lr, mu: (p + lr * (mu * v + g), mu * v + g)),
+    ("sgd_momentum_step", "input-mutated", lambda p, g, v, lr, mu: (
+        p - lr * (mu * v + g), np.multiply(v, mu, out=v) + g)),
 ]
 
 

@@ -155,6 +155,27 @@ SHORTCUTS = {
     "conv2d_grad_k": "def conv2d_grad_k(x, k, grad_out):\n    return convlab.conv2d_backward(x, k, grad_out)[1]",
     "conv2d_grad_x": "def conv2d_grad_x(x, k, grad_out):\n    return convlab.conv2d_backward(x, k, grad_out)[0]",
     "conv_transpose": "def conv_transpose(y, k, stride):\n    return convlab.conv_transpose2d(y, k, stride)",
+    "conv_bias_grad": (  # a dense layer's bias gradient sums the same numbers
+        "from convlab import dense_backward\n"
+        "def conv_bias_grad(grad_out):\n"
+        "    rows = np.moveaxis(grad_out, 1, -1).reshape(-1, grad_out.shape[1])\n"
+        "    return dense_backward(np.zeros((len(rows), 1)), np.zeros((rows.shape[1], 1)), rows)[2]"
+    ),
+    "conv_weight_grad": (
+        "def conv_weight_grad(x, grad_out, kernel_hw, stride):\n"
+        "    k = np.zeros((grad_out.shape[1], x.shape[1]) + tuple(kernel_hw))\n"
+        "    return convlab.conv2d_backward(x, k, grad_out, stride=stride)[1]"
+    ),
+    "max_pool_backward": (
+        "def max_pool_backward(x, grad_out, window):\n    return convlab.max_pool2d_backward(x, grad_out, window)"
+    ),
+    "softmax_cross_entropy": (
+        "def softmax_cross_entropy(logits, labels):\n    return convlab.softmax_cross_entropy(logits, labels)"
+    ),
+    "sgd_momentum_step": (
+        "def sgd_momentum_step(param, grad, velocity, lr, momentum):\n"
+        "    return convlab.sgd_momentum(param, grad, velocity, lr=lr, momentum=momentum)"
+    ),
 }
 
 #: Shortcuts the source check cannot see (names built at run time): the run-time guard must catch them.

@@ -25,7 +25,7 @@ import itertools
 
 import numpy as np
 
-__all__ = ["diagnose", "equal", "as_array", "tolerance", "GENERIC_HINTS"]
+__all__ = ["diagnose", "equal", "is_tuple_of_arrays", "as_array", "tolerance", "GENERIC_HINTS"]
 
 #: Hints the judge gives for any task, besides the tasks' own mistakes.
 GENERIC_HINTS = (
@@ -40,7 +40,8 @@ GENERIC_HINTS = (
 def tolerance(expected):
     """``(rtol, atol)`` for comparing with ``expected``: looser for float32 and float16."""
     rtol = 1e-4 if expected.dtype in (np.float32, np.complex64, np.float16) else 1e-7
-    scale = float(np.max(np.abs(expected), initial=0.0)) if expected.size else 0.0
+    finite = np.abs(expected[np.isfinite(expected)]) if expected.dtype.kind in "fc" else np.abs(expected)
+    scale = float(np.max(finite, initial=0.0))
     return rtol, rtol * max(1.0, scale)
 
 
@@ -55,10 +56,18 @@ def as_array(got):
     return array if array.dtype.kind in "biufc" else None
 
 
+def is_tuple_of_arrays(value):
+    """A tuple of results with an array among them, like ``(loss, gradient)``."""
+    return isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value)
+
+
 def equal(expected, got):
     """Whether the plain answer ``got`` equals ``expected`` (exactly for integers, closely for floats)."""
     if got is None:
         return False
+    if is_tuple_of_arrays(expected):  # several results, such as (loss, gradient): item by item
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(equal(e, g) for e, g in zip(expected, got)))
     if isinstance(expected, tuple):
         return isinstance(got, (tuple, list, np.ndarray)) and equal(np.array(expected), got)
     expected = np.asarray(expected)
@@ -102,8 +111,13 @@ def diagnose(task, case, args, kwargs, expected, got):
             continue
         if wrong is not None and not equal(expected, wrong) and equal(wrong, got):
             return {"hint_id": known.id, "hint": known.hint}
+    if is_tuple_of_arrays(expected):  # the recognisers below read one array or one size
+        return {}
     for recognise in (_axes_swapped, _off_by_one, _truncated):
-        found = recognise(task, expected, got)
+        try:
+            found = recognise(task, expected, got)
+        except (TypeError, ValueError, OverflowError):  # an answer too odd to resemble a known mistake
+            found = None
         if found:
             return {"hint_id": found[0], "hint": found[1]}
     return {}
@@ -140,7 +154,7 @@ def _off_by_one(task, expected, got):
 def _as_tuple(value):
     try:
         return tuple(int(v) for v in value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -27,7 +27,7 @@ import json
 
 import numpy as np
 
-from .diagnosis import as_array, diagnose, equal, tolerance
+from .diagnosis import as_array, diagnose, equal, is_tuple_of_arrays, tolerance
 from .probe import decode_answer, encode_input
 from .results import SubCheck
 
@@ -111,8 +111,16 @@ def judge(task, built, reply, violation=None):
         elif violation is not None:
             subchecks.append(_broken(task, case, violation))
         else:
-            subchecks.append(_judge_call(task, case, args, answer))
+            subchecks.append(_judged(_judge_call, task, case, args, answer))
     return subchecks
+
+
+def _judged(step, task, case, *args):
+    """``step(task, case, *args)``; an answer too odd to compare fails its sub-check, never the judge."""
+    try:
+        return step(task, case, *args)
+    except Exception as err:  # plain data the comparison could not handle
+        return _fail(case, f"your answer could not be compared: {type(err).__name__}: {err}"[:300])
 
 
 def _broken(task, case, violation):
@@ -158,7 +166,7 @@ def _judge_value(task, cases, data):
         except Exception as err:  # the value does not have the shape the task asks for
             subchecks.append(_fail(case, f"error: {type(err).__name__}: {err}", status="error"))
             continue
-        subchecks.append(_compare(task, case, args, got))
+        subchecks.append(_judged(_compare, task, case, args, got))
     return subchecks
 
 
@@ -217,8 +225,15 @@ def _compare(task, case, args, got):
     expected = task.reference(*args, **case.kwargs)
     if equal(expected, got):
         return SubCheck(case.label, "passed", case.points, case.points)
-    return _fail(case, _what_differs(expected, got), **_show(expected, got),
-                 **diagnose(task, case, args, case.kwargs, expected, got))
+    hints = diagnose(task, case, args, case.kwargs, expected, got)
+    if is_tuple_of_arrays(expected):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return _fail(case, f"expected a tuple of {len(expected)} results, got {_describe(got)}", **hints)
+        item = next(i for i, (e, g) in enumerate(zip(expected, got)) if not equal(e, g))
+        expected, got = expected[item], got[item]
+        return _fail(case, f"item {item} of the tuple you returned: {_what_differs(expected, got)}",
+                     **_show(expected, got), **hints)
+    return _fail(case, _what_differs(expected, got), **_show(expected, got), **hints)
 
 
 def _same(a, b):

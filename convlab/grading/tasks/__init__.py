@@ -22,6 +22,7 @@ from . import (
     beyond,
     filters_and_batches,
     loops,
+    make_it_learn,
     memory_and_strides,
     one_contraction,
     performance,
@@ -34,7 +35,7 @@ __all__ = ["TASKS", "EXERCISES", "tasks_for", "Task", "Case", "Mistake", "DIFFIC
 
 _MODULES = (
     start_here, loops, memory_and_strides, one_contraction, stride_padding_dilation,
-    filters_and_batches, performance, beyond,
+    filters_and_batches, performance, beyond, make_it_learn,
 )
 
 #: Every task, by name, in the order of the notebooks.
