@@ -247,18 +247,53 @@ def best_method(row):
     return min(present, key=lambda m: row[m].seconds) if present else None
 
 
-def verdict(results):
-    """Lines saying where FFT or Winograd beat auto and the best method, with the ratios."""
-    lines = []
+def crossover(table, names, dtype, contender="fft"):
+    """The smallest kernel size from which ``contender`` beats auto at every larger size, or None."""
+    wins = [table[(c.name, dtype)][contender].seconds < table[(c.name, dtype)]["auto"].seconds
+            if contender in table.get((c.name, dtype), {}) else False for c in names]
+    for i in range(len(names)):
+        if all(wins[i:]):
+            return names[i].k_shape[-1]
+    return None
+
+
+def verdict(results, cases):
+    """A few lines: where FFT and Winograd beat auto, and whether auto should use them."""
     table = by_key(results)
-    for name in ("fft", "winograd"):
-        wins = [(case, dtype, row["auto"].seconds / row[name].seconds)
-                for (case, dtype), row in table.items() if name in row and row[name].seconds < row["auto"].seconds]
-        if not wins:
-            lines.append(f"- **{name}** is slower than `auto` on every problem measured.")
-        else:
-            listed = ", ".join(f"{case} {dtype} ({ratio:.2f}x)" for case, dtype, ratio in wins)
-            lines.append(f"- **{name}** is faster than `auto` on: {listed}.")
+    dtypes = sorted({r.dtype for r in results}, reverse=True)
+    lines = []
+    sweeps = {"sweep gray": "one 256x256 grayscale image", "sweep layer": "16 channels of 128x128, 16 filters"}
+    fft_parts = []
+    for group, about in sweeps.items():
+        names = [c for c in cases if c.group == group and any((c.name, d) in table for d in dtypes)]
+        if names:
+            found = []
+            for dtype in dtypes:
+                r = crossover(table, names, dtype)
+                largest = names[-1].k_shape[-1]
+                found.append(f"{dtype} from {r}x{r}" if r else f"{dtype} at no size up to {largest}x{largest}")
+            fft_parts.append(f"{about}, " + " and ".join(found))
+    problems = [(c.name, d) for c in cases if c.group == "problems" for d in dtypes if (c.name, d) in table]
+
+    def wins(name):
+        return [(case, d, table[(case, d)]["auto"].seconds / table[(case, d)][name].seconds)
+                for case, d in problems if name in table[(case, d)]
+                and table[(case, d)][name].seconds < table[(case, d)]["auto"].seconds]
+
+    def listed(found):
+        return ", ".join(f"{case} {d} ({ratio:.2f}x as fast)" for case, d, ratio in found) or "none"
+
+    if fft_parts:
+        lines.append("- **FFT** is faster than `auto` for every kernel from this size up: " + "; ".join(fft_parts) + ".")
+    if problems:
+        lines.append(f"- **FFT** is faster than `auto` on these problems: {listed(wins('fft'))}.")
+        lines.append(f"- **Winograd** is faster than `auto` on these problems: {listed(wins('winograd'))}.")
+        products = [(case, d, table[(case, d)]["PyTorch"].seconds / table[(case, d)]["winograd: 16 products"].seconds)
+                    for case, d in problems if "PyTorch" in table[(case, d)]
+                    and "winograd: 16 products" in table[(case, d)]
+                    and table[(case, d)]["winograd: 16 products"].seconds < table[(case, d)]["PyTorch"].seconds]
+        lines.append("- Winograd's **16 products alone** are faster than PyTorch's whole convolution on: "
+                     + (", ".join(f"{case} {d}" for case, d, _ in products) or "none") + ".")
     return lines
 
 
@@ -282,7 +317,7 @@ def write_markdown(results, cases, info, loads, args, path):
              f"before {loads[0]}, after {loads[1]}.", "",
              "| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in info.items()]
-    lines += ["", "## Verdict", ""] + verdict(results) + [""]
+    lines += ["", "## Verdict", ""] + verdict(results, cases) + [""]
     lines += ["Ratios are time divided by the time of `auto` in the same run: below 1 is faster than `auto`.",
               "`best` is the fastest of the BLAS-based methods (" + ", ".join(f"`{m}`" for m in BLAS_METHODS)
               + "); `winograd products` is the 16 matrix products alone, without the transforms.", ""]
@@ -340,7 +375,9 @@ def plot(results, cases, path):
     table = by_key(results)
     dtypes = sorted({r.dtype for r in results}, reverse=True)
     groups = [g for g in ("sweep gray", "sweep layer") if any(c.group == g for c in cases)]
-    fig, axes = plt.subplots(1, max(1, len(groups)) + 1, figsize=(5.2 * (len(groups) + 1), 4.4))
+    fig, axes = plt.subplots(1, len(groups) + 1, figsize=(5.2 * len(groups) + 6.5, 4.6), squeeze=False,
+                             gridspec_kw={"width_ratios": [1] * len(groups) + [1.25]})
+    axes = axes[0]
     styles = {"float64": "-", "float32": "--"}
     for ax, group in zip(axes, groups):
         names = [c for c in cases if c.group == group]
@@ -360,7 +397,7 @@ def plot(results, cases, path):
     ax = axes[-1]
     # The layers Winograd is meant for: many channels (one-channel images are far off this scale).
     stage_cases = [(c.name, d) for c in cases for d in dtypes
-                   if c.x_shape[1] >= 16 and "winograd: 16 products" in table.get((c.name, d), {})]
+                   if c.group == "problems" and c.x_shape[1] >= 16 and "winograd: 16 products" in table.get((c.name, d), {})]
     stages = ["winograd: kernel transform", "winograd: input transform", "winograd: 16 products",
               "winograd: output transform"]
     colors = ["tab:olive", "tab:orange", "tab:green", "tab:purple"]
@@ -377,8 +414,8 @@ def plot(results, cases, path):
     ax.axvline(1.0, color="tab:blue", label="auto")
     ax.set_yticks(range(len(stage_cases)), [f"{n}, {d}" for n, d in stage_cases], fontsize=7)
     ax.set_xlabel("time / time of auto")
-    ax.set_title("Winograd F(2x2, 3x3) on layers: where the time goes")
-    ax.legend(fontsize=7)
+    ax.set_title("Winograd F(2x2, 3x3) on layers: where the time goes", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -420,7 +457,7 @@ def main(argv=None):
     write_csv(results, args.out / "fast_algorithms.csv")
     write_markdown(results, cases, machine(), loads, args, args.out / "fast_algorithms.md")
     plot(results, cases, args.out / "fast_algorithms.png")
-    print("\n".join(verdict(results)))
+    print("\n".join(verdict(results, cases)))
     print(f"results in {args.out}")
     return 0
 
