@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .windows import sliding_windows
 
 __all__ = ["AT", "BT", "G", "f23", "correlate1d_f23", "kernel_transform", "input_transform",
            "tile_products", "output_transform", "conv_winograd"]
