@@ -1,0 +1,27 @@
+"""The FFT and Winograd benchmark runs and writes its table, CSV and plot (no timing is checked)."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_fast_algorithms_benchmark_writes_its_results(tmp_path):
+    command = [sys.executable, str(ROOT / "benchmarks" / "fast_algorithms.py"), "--quick", "--rounds", "1",
+               "--cases", "gray 3x3", "gray 256x256, 5x5", "--dtypes", "float64", "--out", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(open(tmp_path / "fast_algorithms.csv")))
+    problem = {row["contender"]: row for row in rows if row["case"] == "gray 3x3"}
+    for name in ("auto", "im2col", "mec", "fft", "winograd", "winograd: 16 products"):
+        assert float(problem[name]["ms"]) > 0, name
+    for name in ("im2col", "mec", "fft", "winograd"):
+        assert float(problem[name]["rel_error"]) < 1e-12, name  # checked against method="blocked"
+    assert float(problem["auto"]["vs_auto"]) == 1
+    sweep = {row["contender"] for row in rows if row["case"] == "gray 256x256, 5x5"}
+    assert {"auto", "fft"} <= sweep and "winograd" not in sweep and "im2col" not in sweep
+    report = (tmp_path / "fast_algorithms.md").read_text()
+    assert "## Verdict" in report and "Where Winograd's time goes" in report
+    assert (tmp_path / "fast_algorithms.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
