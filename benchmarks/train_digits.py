@@ -51,7 +51,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from bench import load, machine  # noqa: E402
 
 import convlab  # noqa: E402
-from convlab.conv import choose_method  # noqa: E402
+from convlab import choose_method  # noqa: E402
 
 SETTLE = 0.3  # seconds of pause before timing the other library
 BATCH, LR, MOMENTUM = 32, 0.05, 0.9

@@ -34,7 +34,8 @@ def _lessons_using(call):
     found = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        if any(c["cell_type"] == "code" and call in "".join(c["source"]) for c in cells):
+        called = re.compile(r"(?<!\w)" + re.escape(call))  # play( or viz.play(, not display(
+        if any(c["cell_type"] == "code" and called.search("".join(c["source"])) for c in cells):
             found.append(str(path.relative_to(ROOT)))
     return found or [f"scratch:{call}"]
 
