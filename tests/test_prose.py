@@ -47,6 +47,7 @@ SKIP = [
     re.compile(r"<details>.*?</details>", re.S),       # answers worked by hand
     re.compile(r"\]\([^)]*\)"),                        # link targets
     re.compile(r"Python \d+\.\d+"),                    # a version, not a result
+    re.compile(r"CC BY(?:-[A-Z]{2})* \d+\.\d+"),          # a licence's version, too
     re.compile(r"## Check your understanding.*", re.S),  # questions set their own numbers
 ]
 
