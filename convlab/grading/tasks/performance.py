@@ -209,7 +209,7 @@ winograd_1d = Task(
     params=("d", "g"),
     reference=_f23,
     rule=Rule(
-        "Write F(2, 3) yourself, with its matrices typed in: no convolution routine (convlab.winograd's, "
+        "Write F(2, 3) yourself with the matrices given: no convolution routine (convlab.winograd's, "
         "np.convolve and np.correlate included).",
         forbid=CONVOLUTIONS,
     ),
@@ -256,7 +256,7 @@ winograd_2d = Task(
     params=("x", "k"),
     reference=_f2x2,
     rule=Rule(
-        "Write F(2×2, 3×3) yourself, with its matrices typed in: window views (convlab.sliding_windows) "
+        "Write F(2×2, 3×3) yourself with the matrices given: window views (convlab.sliding_windows) "
         "are allowed, convolution routines (convlab.winograd's included) are not.",
         forbid=CONVOLUTIONS,
     ),
