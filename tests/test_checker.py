@@ -48,14 +48,115 @@ def slow_conv(x, k, stride=1, padding=0, dilation=1):
     return out.reshape(lead + (ho, wo))
 
 
-def td(x, k):
-    """conv2d of (C, H, W) with (C, R, S) as the one tensordot the task asks for."""
-    return np.tensordot(convlab.sliding_windows(x, k.shape[-2:]), k, axes=([0, 3, 4], [0, 1, 2]))
+def signal_windows(x, taps):
+    """The (C, Lo, R) windows of a signal x (C, L)."""
+    return np.lib.stride_tricks.sliding_window_view(x, taps, axis=-1)
 
 
-def es(x, k):
-    """The same with einsum."""
-    return np.einsum("cijrs,crs->ij", convlab.sliding_windows(x, k.shape[-2:]), k)
+def conv1d(x, k):
+    return np.einsum("ctr,cr->t", signal_windows(x, k.shape[1]), k)
+
+
+def hwc(x, k, x_as=None, k_axes=(2, 0, 1)):
+    """(H, W, C) with (R, S, C) as one tensordot; ``x_as`` replaces the moved input."""
+    chw = np.moveaxis(x, -1, 0) if x_as is None else x_as
+    return np.tensordot(convlab.sliding_windows(chw, k.shape[:2]), k, axes=([0, 3, 4], list(k_axes)))
+
+
+def depthwise(x, k, subscripts="cijrs,crs->cij"):
+    return np.einsum(subscripts, convlab.sliding_windows(x, k.shape[-2:]), k)
+
+
+def nhwc(x, k, x_as=None, k_as=None):
+    """(N, H, W, C) with (R, S, C, K) as one tensordot; ``x_as``/``k_as`` replace the NCHW/KCRS operands."""
+    nchw = x.transpose(0, 3, 1, 2) if x_as is None else x_as
+    windows = convlab.sliding_windows(nchw, k.shape[:2])
+    if k_as is not None:
+        return np.tensordot(windows, k_as, axes=([1, 4, 5], [1, 2, 3]))
+    return np.tensordot(windows, k, axes=([1, 4, 5], [2, 0, 1]))
+
+
+def grouped(x, k, groups, channels="gc", filters="gf"):
+    """Grouped convolution with one einsum; ``channels="cg"`` or ``filters="fg"`` deal them out in turn."""
+    n, c, h, w = x.shape
+    kf, cg, r, s = k.shape
+    windows = convlab.sliding_windows(x, (r, s))
+    ho, wo = windows.shape[2:4]
+    shape = (groups, cg) if channels == "gc" else (cg, groups)
+    windows = windows.reshape((n,) + shape + (ho, wo, r, s))
+    bank = k.reshape(((groups, kf // groups) if filters == "gf" else (kf // groups, groups)) + (cg, r, s))
+    out = np.einsum(f"n{channels}ijrs,{filters}crs->n{filters}ij", windows, bank)
+    return out.reshape(n, kf, ho, wo)
+
+
+def strided_columns(x, window, stride, dilation, steps=None, rows="crs"):
+    """im2col of x (C, H, W) from as_strided; ``steps`` replaces x.strides, ``rows="rsc"`` the row order."""
+    (r, s), (sh, sw), (dh, dw) = window, stride, dilation
+    c, h, w = x.shape
+    ho, wo = (h - dh * (r - 1) - 1) // sh + 1, (w - dw * (s - 1) - 1) // sw + 1
+    step_c, row, col = steps or x.strides
+    view = as_strided(x, (c, ho, wo, r, s), (step_c, sh * row, sw * col, dh * row, dw * col), writeable=False)
+    order = (0, 3, 4, 1, 2) if rows == "crs" else (3, 4, 0, 1, 2)
+    return view.transpose(order).reshape(c * r * s, ho * wo)
+
+
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def running_error(x, rounded_after=False, relative=True, unit=EPS32):
+    exact = np.cumsum(x)
+    running = exact.astype(np.float32) if rounded_after else np.cumsum(x.astype(np.float32))
+    error = np.abs(running - exact)
+    return (error / exact if relative else error) / unit
+
+
+def fft_conv(x, k, turn=True, last=True, sum_channels=True):
+    """conv2d of (C, H, W) with (K, C, R, S) through the FFT, each step optional."""
+    (_, h, w), (_, _, r, s) = x.shape, k.shape
+    product = np.fft.rfft2(x) * np.fft.rfft2(k[..., ::-1, ::-1] if turn else k, s=(h, w))
+    circular = np.fft.irfft2(product.sum(axis=1) if sum_channels else product, s=(h, w))
+    return circular[..., r - 1:, s - 1:] if last else circular[..., :h - r + 1, :w - s + 1]
+
+
+# Winograd's F(2, 3), typed in as a learner types them
+BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]])
+G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]])
+
+
+def winograd_1d(d, g, bt=BT, gt=G, blocks=False):
+    tiles = d.reshape(-1, 4) if blocks else np.lib.stride_tricks.sliding_window_view(d, 4)[::2]
+    m = (tiles @ bt.T) * (gt @ g)
+    return m, (m @ AT.T).reshape(-1)
+
+
+def winograd_2d(x, k, bt=BT, step=2, scrambled=False):
+    tiles = convlab.sliding_windows(x, (4, 4), stride=step)
+    m = (bt @ tiles @ bt.T) * (G @ k @ G.T)
+    y = AT @ m @ AT.T
+    th, tw = y.shape[:2]
+    return m, (y if scrambled else y.transpose(0, 2, 1, 3)).reshape(2 * th, 2 * tw)
+
+
+def padded_max(x, window, stride, padding, fill=None):
+    fill = (-np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min) if fill is None else fill
+    xp = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(padding, padding)] * 2, constant_values=fill)
+    return convlab.sliding_windows(xp, window, stride).max(axis=(-2, -1))
+
+
+def layer_grad_x(x, k, g, stride, dilation, turn=True, swap=True, spread=True, dilate=True):
+    """The input gradient of a layer by lesson 07's recipe, each step optional."""
+    (n, _, h, w), (kf, _, r, s) = x.shape, k.shape
+    if spread:
+        ho, wo = g.shape[-2:]
+        wide = np.zeros((n, kf, (ho - 1) * stride[0] + 1, (wo - 1) * stride[1] + 1))
+        wide[..., ::stride[0], ::stride[1]] = g
+        g = wide
+    bank = k.transpose(1, 0, 2, 3) if swap else k
+    bank = bank[..., ::-1, ::-1] if turn else bank
+    d = dilation if dilate else (1, 1)
+    full = convlab.conv2d(g, bank, padding=(d[0] * (r - 1), d[1] * (s - 1)), dilation=d)
+    return np.pad(full, [(0, 0), (0, 0), (0, h - full.shape[2]), (0, w - full.shape[3])])
 
 
 def im2col_conv(x, k):
@@ -119,10 +220,6 @@ def chunked(x, k, max_bytes, drop_last=False):
     step = max(1, max_bytes // (c * r * s * ho * wo * x.itemsize))
     stop = n // step * step if drop_last else n
     return np.concatenate([im2col_conv(x[i:min(i + step, stop)], k) for i in range(0, stop, step)])
-
-
-def pool(x, window, stride, reduce=np.max):
-    return reduce(convlab.sliding_windows(x, window, stride), axis=(-2, -1))
 
 
 def central(f, x, eps, divide=2):
@@ -250,8 +347,15 @@ MISTAKES = [
         x, window, dilation, stride)),
     ("windows_strided", "strides-from-shape", lambda x, window, stride, dilation: strided_from_shape(
         x, window, stride, dilation)),
-    ("conv2d_tensordot", "kernel-flipped", lambda x, k: td(x, k[..., ::-1, ::-1])),
-    ("conv2d_einsum", "kernel-flipped", lambda x, k: es(x, k[..., ::-1, ::-1])),
+    ("conv1d", "kernel-flipped", lambda x, k: conv1d(x, k[:, ::-1])),
+    ("conv1d", "channels-not-summed", lambda x, k: np.einsum("ctr,cr->ct", signal_windows(x, k.shape[1]), k)),
+    ("conv2d_hwc", "kernel-flipped", lambda x, k: hwc(x, k[::-1, ::-1])),
+    ("conv2d_hwc", "input-reshaped", lambda x, k: hwc(x, k, x_as=x.reshape(x.shape[2], x.shape[0], x.shape[1]))),
+    ("conv2d_hwc", "kernel-reshaped", lambda x, k: hwc(x, k.reshape(k.shape[2], k.shape[0], k.shape[1]),
+                                                      k_axes=(0, 1, 2))),
+    ("depthwise_conv", "summed-over-channels", lambda x, k: depthwise(x, k, "cijrs,crs->ij")),
+    ("depthwise_conv", "every-kernel-on-every-channel", lambda x, k: depthwise(x, k, "cijrs,drs->dcij")),
+    ("depthwise_conv", "kernel-flipped", lambda x, k: depthwise(x, k[..., ::-1, ::-1])),
     ("output_size", "ceil-division", lambda *a: size(*a, ceil=True)),
     ("output_size", "off-by-one", lambda *a: size(*a, plus=0)),
     ("output_size", "total-padding", lambda *a: size(*a, two=1)),
@@ -265,33 +369,47 @@ MISTAKES = [
     ("conv2d_general", "total-padding", lambda x, k, s, p, d: slow_conv(x, k, s, (p[0] // 2, p[1] // 2), d)),
     ("conv2d_general", "kernel-flipped", lambda x, k, s, p, d: slow_conv(x, k[..., ::-1, ::-1], s, p, d)),
     ("conv2d_general", "padding-ignored", lambda x, k, s, p, d: slow_conv(x, k, s, 0, d)),
-    ("conv2d_bank", "kernel-flipped", lambda x, k: slow_conv(x, k[..., ::-1, ::-1])),
-    ("conv2d_bank", "axes-swapped", lambda x, k: slow_conv(x, k).transpose(1, 2, 0)),
-    ("conv2d_batch", "kernel-flipped", lambda x, k: slow_conv(x, k[..., ::-1, ::-1])),
-    ("conv2d_batch", "axes-swapped", lambda x, k: slow_conv(x, k).transpose(1, 0, 2, 3)),
+    ("conv2d_nhwc", "kernel-flipped", lambda x, k: nhwc(x, k[::-1, ::-1])),
+    ("conv2d_nhwc", "input-reshaped", lambda x, k: nhwc(x, k, x_as=x.reshape(
+        x.shape[0], x.shape[3], x.shape[1], x.shape[2]))),
+    ("conv2d_nhwc", "kernel-reshaped", lambda x, k: nhwc(x, k, k_as=k.reshape(k.shape[::-1]))),
+    ("conv2d_nhwc", "axes-swapped", lambda x, k: nhwc(x, k).transpose(0, 3, 1, 2)),
     ("conv1x1", "weights-transposed", lambda x, w: np.einsum("cf,nchw->nfhw", w, x)),
-    ("im2col", "row-order", lambda x, window: convlab.sliding_windows(x, window).transpose(3, 4, 0, 1, 2).reshape(
-        x.shape[0] * window[0] * window[1], -1)),
-    ("conv2d_im2col", "kernel-flipped", lambda x, k: im2col_conv(x, k[..., ::-1, ::-1])),
-    ("multiply_adds", "input-positions", lambda xs, ks, **kw: xs[0] * ks[0] * xs[2] * xs[3] * xs[1] * ks[2] * ks[3]),
-    ("multiply_adds", "channels-missing", lambda xs, ks, **kw: convlab.output_shape(
-        xs[2:], ks[2:], **kw)[0] * convlab.output_shape(xs[2:], ks[2:], **kw)[1] * xs[0] * ks[0] * ks[2] * ks[3]),
-    ("columns_nbytes", "bits-not-bytes", lambda xs, ks, item: 8 * xs[0] * xs[1] * ks[2] * ks[3]
-        * (xs[2] - ks[2] + 1) * (xs[3] - ks[3] + 1) * item),
-    ("columns_nbytes", "input-bytes", lambda xs, ks, item: int(np.prod(xs)) * item),
+    ("grouped_conv", "interleaved-channels", lambda x, k, g: grouped(x, k, g, channels="cg")),
+    ("grouped_conv", "interleaved-filters", lambda x, k, g: grouped(x, k, g, filters="fg")),
+    ("grouped_conv", "kernel-flipped", lambda x, k, g: grouped(x, k[..., ::-1, ::-1], g)),
+    ("im2col_strided", "row-order", lambda x, window, stride, dilation: strided_columns(
+        x, window, stride, dilation, rows="rsc")),
+    ("im2col_strided", "stride-dilation-swapped", lambda x, window, stride, dilation: strided_columns(
+        x, window, dilation, stride)),
+    ("im2col_strided", "strides-from-shape", lambda x, window, stride, dilation: strided_columns(
+        x, window, stride, dilation, steps=c_steps(x.shape, x.itemsize))),
+    ("float32_running_error", "rounded-after", lambda x: running_error(x, rounded_after=True)),
+    ("float32_running_error", "absolute-error", lambda x: running_error(x, relative=False)),
+    ("float32_running_error", "not-in-eps", lambda x: running_error(x, unit=1.0)),
+    ("float32_running_error", "float64-eps", lambda x: running_error(x, unit=np.finfo(np.float64).eps)),
     ("conv2d_chunked", "last-chunk-dropped", lambda x, k, m: chunked(x, k, m, drop_last=True)),
     ("conv2d_chunked", "memory-bound", lambda x, k, m: im2col_conv(x, k)),
-    ("max_pool", "stride-ignored", lambda x, window, stride: pool(x, window, 1)),
-    ("max_pool", "stride-is-window", lambda x, window, stride: pool(x, window, window)),
-    ("avg_pool", "stride-ignored", lambda x, window, stride: pool(x, window, 1, reduce=np.mean)),
-    ("avg_pool", "integer-truncation", lambda x, window, stride: convlab.sliding_windows(x, window, stride).sum(
-        axis=(-2, -1)) // (window * window)),
+    ("conv2d_fft", "kernel-not-turned", lambda x, k: fft_conv(x, k, turn=False)),
+    ("conv2d_fft", "wrapped-outputs", lambda x, k: fft_conv(x, k, last=False)),
+    ("conv2d_fft", "channels-not-summed", lambda x, k: fft_conv(x, k, sum_channels=False)),
+    ("winograd_1d", "bt-transposed", lambda d, g: winograd_1d(d, g, bt=BT.T)),
+    ("winograd_1d", "halves-missing", lambda d, g: winograd_1d(d, g, gt=G * [[1], [2], [2], [1]])),
+    ("winograd_1d", "separate-blocks", lambda d, g: winograd_1d(d, g, blocks=True)),
+    ("winograd_2d", "tiles-scrambled", lambda x, k: winograd_2d(x, k, scrambled=True)),
+    ("winograd_2d", "bt-transposed", lambda x, k: winograd_2d(x, k, bt=BT.T)),
+    ("winograd_2d", "tiles-stride-1", lambda x, k: winograd_2d(x, k, step=1)),
+    ("max_pool_padded", "zero-padding", lambda x, window, stride, padding: padded_max(x, window, stride, padding, 0)),
+    ("max_pool_padded", "stride-ignored", lambda x, window, stride, padding: padded_max(x, window, 1, padding)),
+    ("max_pool_padded", "padding-ignored", lambda x, window, stride, padding: padded_max(x, window, stride, 0)),
     ("numerical_gradient", "half-difference", lambda f, x, eps: central(f, x, eps, divide=1)),
     ("numerical_gradient", "forward-difference", forward),
     ("numerical_gradient", "input-mutated", central_in_place),
     ("conv2d_grad_k", "kernel-flipped", lambda x, k, g: convlab.conv2d(x, g)[::-1, ::-1]),
-    ("conv2d_grad_x", "kernel-not-flipped", lambda x, k, g: convlab.conv2d(
-        g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
+    ("layer_grad_x", "kernel-not-flipped", lambda x, k, g, st, d: layer_grad_x(x, k, g, st, d, turn=False)),
+    ("layer_grad_x", "bank-not-swapped", lambda x, k, g, st, d: layer_grad_x(x, k, g, st, d, swap=False)),
+    ("layer_grad_x", "stride-ignored", lambda x, k, g, st, d: layer_grad_x(x, k, g, st, d, spread=False)),
+    ("layer_grad_x", "dilation-ignored", lambda x, k, g, st, d: layer_grad_x(x, k, g, st, d, dilate=False)),
     ("conv_transpose", "stride-ignored", lambda y, k, stride: transpose_conv(y, k, 1)),
     ("conv_transpose", "kernel-flipped", lambda y, k, stride: transpose_conv(y, k, stride, flip=True)),
     ("conv_bias_grad", "not-summed-over-batch", lambda g: g[0].sum(axis=(1, 2))),
@@ -486,9 +604,9 @@ def test_small_values_side_by_side_large_ones_summarised():
     small = result.subchecks[0]  # 2×3 output
     assert small.expected is not None and small.got is not None
     assert "values differ; the largest error is" in small.summary
-    big = check("conv2d_batch", lambda x, k: slow_conv(x, k) + 1e-3).subchecks[0]  # (2, 4, 4, 5)
+    big = check("conv2d_nhwc", lambda x, k: nhwc(x, k) + 1e-3).subchecks[0]  # (2, 4, 5, 4)
     assert big.expected is None and big.got is None
-    assert "at [" in big.summary and big.summary.endswith("(shape (2, 4, 4, 5), float64)")
+    assert "at [" in big.summary and big.summary.endswith("(shape (2, 4, 5, 4), float64)")
 
 
 def test_text_is_readable_without_colour():
@@ -598,12 +716,12 @@ def test_catching_the_refusal_does_not_hide_it():
 
 
 def test_a_required_routine_must_be_called():
-    def conv2d_einsum(x, k):
-        return td(x, k)  # right values, but tensordot where the task asks for einsum
+    def depthwise_conv(x, k):  # right values, by broadcasting where the task asks for einsum
+        return (convlab.sliding_windows(x, k.shape[-2:]) * k[:, None, None]).sum(axis=(-2, -1))
 
-    first = check("conv2d_einsum", conv2d_einsum).subchecks[0]
-    assert first.hint_id == "rule" and "np.tensordot" in first.message
-    assert check("conv2d_einsum", es).passed
+    first = check("depthwise_conv", depthwise_conv).subchecks[0]
+    assert first.hint_id == "rule" and first.message == "breaks the rule of this task: it does not use np.einsum"
+    assert check("depthwise_conv", depthwise).passed
 
 
 def test_honest_answers_keep_every_rule():
@@ -613,9 +731,12 @@ def test_honest_answers_keep_every_rule():
     def windows_strided(x, window, stride, dilation):
         return strided_windows(x, window, stride, dilation)
 
-    for task, answer in [("conv2d_loops", loops), ("conv2d_tensordot", td), ("conv2d_einsum", es),
-                         ("c_strides", c_strides), ("windows_strided", windows_strided),
-                         ("conv2d_im2col", im2col_conv), ("conv_transpose", transpose_conv),
-                         ("conv2d_general", slow_conv)]:
+    for task, answer in [("conv2d_loops", loops), ("conv1d", conv1d), ("conv2d_hwc", hwc),
+                         ("depthwise_conv", depthwise), ("c_strides", c_strides), ("windows_strided", windows_strided),
+                         ("conv2d_nhwc", nhwc), ("grouped_conv", grouped), ("im2col_strided", strided_columns),
+                         ("float32_running_error", running_error), ("conv2d_chunked", chunked),
+                         ("conv2d_fft", fft_conv), ("winograd_1d", winograd_1d), ("winograd_2d", winograd_2d),
+                         ("max_pool_padded", padded_max), ("layer_grad_x", layer_grad_x),
+                         ("conv_transpose", transpose_conv), ("conv2d_general", slow_conv)]:
         result = check(task, answer)
         assert result.passed, str(result)

@@ -116,10 +116,14 @@ SHORTCUTS = {
         "    r, c = x.strides\n"
         "    return as_strided(x, (Ho, Wo, R, S), (sh * r, sw * c, dh * r, dw * c)).copy()"
     ),
-    "conv2d_tensordot": "import convlab as cl\ndef conv2d_tensordot(x, k):\n    return cl.conv2d(x, k)",
-    "conv2d_einsum": (  # right values, but with tensordot where einsum is asked for
-        "def conv2d_einsum(x, k):\n"
-        "    return np.tensordot(convlab.sliding_windows(x, k.shape[-2:]), k, axes=([0, 3, 4], [0, 1, 2]))"
+    "conv1d": "def conv1d(x, k):\n    return sum(np.correlate(xc, kc, mode='valid') for xc, kc in zip(x, k))",
+    "conv2d_hwc": (  # right values, but with einsum where one tensordot is asked for
+        "def conv2d_hwc(x, k):\n"
+        "    return np.einsum('cijrs,rsc->ij', convlab.sliding_windows(np.moveaxis(x, -1, 0), k.shape[:2]), k)"
+    ),
+    "depthwise_conv": (
+        "from scipy.signal import correlate2d\n"
+        "def depthwise_conv(x, k):\n    return np.array([correlate2d(a, b, mode='valid') for a, b in zip(x, k)])"
     ),
     "output_size": (
         "def output_size(input_hw, kernel_hw, stride, padding, dilation):\n"
@@ -130,30 +134,54 @@ SHORTCUTS = {
         "from convlab import conv2d as c\n"
         "def conv2d_general(x, k, stride, padding, dilation):\n    return c(x, k, stride, padding, dilation)"
     ),
-    "conv2d_bank": "def conv2d_bank(x, k):\n    return convlab.conv2d(x, k)",
-    "conv2d_batch": "from scipy import signal\ndef conv2d_batch(x, k):\n    return convlab.conv2d(x, k)",
-    "conv1x1": "def conv1x1(x, w):\n    return convlab.conv2d(x, w[:, :, None, None])",
-    "im2col": (  # each row of the matrix from a correlation with a one-hot kernel
-        "def im2col(x, window):\n"
-        "    rows = []\n"
-        "    for c in range(x.shape[0]):\n"
-        "        for t in range(window[0] * window[1]):\n"
-        "            hot = np.zeros(window)\n"
-        "            hot.flat[t] = 1\n"
-        "            rows.append(convlab.conv2d(x[c], hot).ravel())\n"
-        "    return np.array(rows)"
+    "conv2d_nhwc": (
+        "import convlab as cl\n"
+        "def conv2d_nhwc(x, k):\n"
+        "    return cl.conv2d(x.transpose(0, 3, 1, 2), k.transpose(3, 2, 0, 1)).transpose(0, 2, 3, 1)"
     ),
-    "conv2d_im2col": "def conv2d_im2col(x, k):\n    return convlab.conv2d(x, k)",
+    "conv1x1": "def conv1x1(x, w):\n    return convlab.conv2d(x, w[:, :, None, None])",
+    "grouped_conv": (
+        "def grouped_conv(x, k, groups):\n"
+        "    C, K = x.shape[1] // groups, k.shape[0] // groups\n"
+        "    return np.concatenate([convlab.conv2d(x[:, g * C:(g + 1) * C], k[g * K:(g + 1) * K])\n"
+        "                           for g in range(groups)], axis=1)"
+    ),
+    "im2col_strided": (
+        "def im2col_strided(x, window, stride, dilation):\n"
+        "    view = convlab.sliding_windows(x, window, stride, dilation)\n"
+        "    C, Ho, Wo, R, S = view.shape\n"
+        "    return view.transpose(0, 3, 4, 1, 2).reshape(C * R * S, Ho * Wo)"
+    ),
     "conv2d_chunked": "def conv2d_chunked(x, k, max_bytes):\n    return convlab.conv2d(x, k)",
-    "max_pool": "def max_pool(x, window, stride):\n    return convlab.max_pool2d(x, window, stride)",
-    "avg_pool": "def avg_pool(x, window, stride):\n    return convlab.avg_pool2d(x, window, stride)",
+    "conv2d_fft": (
+        "from convlab.fourier import conv_fft\n"
+        "def conv2d_fft(x, k):\n    return conv_fft(x[None] * 1.0, k * 1.0)[0]"
+    ),
+    "winograd_1d": (  # Winograd's products right, the outputs from convlab's F(2, 3)
+        "from convlab import winograd\n"
+        "def winograd_1d(d, g):\n"
+        "    tiles = np.lib.stride_tricks.sliding_window_view(d, 4)[::2]\n"
+        "    return (tiles @ BT.T) * (G @ g), winograd.f23(tiles, g).reshape(-1)"
+    ),
+    "winograd_2d": (
+        "def winograd_2d(x, k):\n"
+        "    tiles = convlab.sliding_windows(x, (4, 4), stride=2)\n"
+        "    y = convlab.winograd.conv_winograd(x[None, None] * 1.0, k[None, None] * 1.0)[0, 0]\n"
+        "    return (BT @ tiles @ BT.T) * (G @ k @ G.T), y"
+    ),
+    "max_pool_padded": (
+        "def max_pool_padded(x, window, stride, padding):\n    return convlab.max_pool2d(x, window, stride, padding)"
+    ),
     "numerical_gradient": (  # the kernel fished out of the loss, then the library's gradient
         "def numerical_gradient(f, x, eps):\n"
         "    k = next(c.cell_contents for c in f.__closure__ if isinstance(c.cell_contents, np.ndarray))\n"
         "    return convlab.conv2d_backward(x, k, convlab.conv2d(x, k))[0]"
     ),
     "conv2d_grad_k": "def conv2d_grad_k(x, k, grad_out):\n    return convlab.conv2d_backward(x, k, grad_out)[1]",
-    "conv2d_grad_x": "def conv2d_grad_x(x, k, grad_out):\n    return convlab.conv2d_backward(x, k, grad_out)[0]",
+    "layer_grad_x": (
+        "def layer_grad_x(x, k, grad_out, stride, dilation):\n"
+        "    return convlab.conv2d_backward(x, k, grad_out, stride=stride, dilation=dilation)[0]"
+    ),
     "conv_transpose": "def conv_transpose(y, k, stride):\n    return convlab.conv_transpose2d(y, k, stride)",
     "conv_bias_grad": (  # a dense layer's bias gradient sums the same numbers
         "from convlab import dense_backward\n"
@@ -201,10 +229,18 @@ HIDDEN = {
             "    return getattr(np.lib.stride_tricks, 'sliding_window' + '_view')(x, window)"
         ),
     },
+    "06_performance": {
+        "conv2d_fft": (  # a transform, to call what the rule requires, then convlab's FFT convolution
+            "def conv2d_fft(x, k):\n"
+            "    np.fft.rfft2(x)\n"
+            "    fourier = __import__('convlab.four' + 'ier', fromlist=['_'])\n"
+            "    return getattr(fourier, 'conv_' + 'fft')(x[None] * 1.0, k * 1.0)[0]"
+        ),
+    },
     "07_beyond": {
-        "conv2d_grad_x": (
-            "def conv2d_grad_x(x, k, grad_out):\n"
-            "    return getattr(convlab, 'conv2d_' + 'backward')(x, k, grad_out)[0]"
+        "layer_grad_x": (
+            "def layer_grad_x(x, k, grad_out, stride, dilation):\n"
+            "    return getattr(convlab, 'conv2d_' + 'backward')(x, k, grad_out, stride=stride, dilation=dilation)[0]"
         ),
     },
 }
@@ -330,10 +366,10 @@ def test_messages_name_the_rule_and_the_call(graded):
     loops = tasks_of(graded["shortcuts_01_loops"])["conv2d_loops"]["subchecks"][0]
     assert loops["message"] == "breaks the rule of this task: it uses scipy.signal.correlate2d"
     assert loops["hint"] == "Rule: " + TASKS["conv2d_loops"].rule.text
-    einsum = tasks_of(graded["shortcuts_03_one_contraction"])["conv2d_einsum"]["subchecks"][0]
+    einsum = tasks_of(graded["shortcuts_03_one_contraction"])["conv2d_hwc"]["subchecks"][0]
     assert einsum["message"] in (
-        "breaks the rule of this task: it uses numpy.tensordot",
-        "breaks the rule of this task: it uses np.tensordot",
+        "breaks the rule of this task: it uses numpy.einsum",
+        "breaks the rule of this task: it uses np.einsum",
     ), einsum
 
 

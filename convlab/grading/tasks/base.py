@@ -37,13 +37,14 @@ import numpy as np
 from ..rules import Rule
 
 import convlab
+from convlab.windows import memory_owner
 
 __all__ = [
     "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS", "REQUIREMENT_HINTS",
     "floats", "ints", "sizes", "transposed", "every_other_column", "fixed_rng", "fresh_rng",
     "ConvLoss", "conv_task", "mistake", "flip", "view_requirement",
     "KERNEL_FLIPPED", "KERNEL_NOT_FLIPPED", "STRIDE_IGNORED", "DILATION_IGNORED", "TOTAL_PADDING",
-    "STRIDES_FROM_SHAPE",
+    "STRIDES_FROM_SHAPE", "c_order_windows",
 ]
 
 #: Hints of the requirements some cases verify besides the value (a view, a memory bound).
@@ -262,6 +263,36 @@ def view_requirement(got, args, kwargs, facts):
             STRIDES_FROM_SHAPE[1],
         )
     return None
+
+
+def c_order_windows(x, window, stride=(1, 1), dilation=(1, 1)):
+    """Windows made with strides computed from ``x.shape``, as if ``x`` were C-contiguous.
+
+    This is what a view with ``strides = (W*itemsize, itemsize)`` (and the
+    leading axes' strides worked out the same way) gives for an ``x`` that is
+    not C-contiguous: the windows read ``x``'s memory in the wrong places.
+    The result reads memory only inside ``x``'s owner, as a copy of shape
+    ``x.shape[:-2] + (Ho, Wo, R, S)``, or is None when such a view would
+    reach past it: the judge uses it only to recognise the mistake.
+    """
+    *lead, h, w = x.shape
+    steps = [x.itemsize]
+    for n in reversed(x.shape[1:]):
+        steps.insert(0, steps[0] * n)
+    ho, wo = convlab.output_shape((h, w), window, stride, 0, dilation)
+    owner = memory_owner(x)
+    if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
+        return None
+    start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    flat = owner.ravel(order="A").view(np.uint8)[start:]
+    row, col = steps[-2:]
+    shape = tuple(lead) + (ho, wo) + tuple(window)
+    strides = tuple(steps[:-2]) + (stride[0] * row, stride[1] * col, dilation[0] * row, dilation[1] * col)
+    needed = sum((n - 1) * s for n, s in zip(shape, strides)) + x.itemsize
+    if start < 0 or needed > flat.nbytes:
+        return None
+    flat = flat[: flat.nbytes // x.itemsize * x.itemsize].view(x.dtype)
+    return np.lib.stride_tricks.as_strided(flat, shape, strides, writeable=False).copy()
 
 
 # --- mistakes shared by several tasks ---------------------------------------------------------------

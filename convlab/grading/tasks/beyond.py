@@ -1,11 +1,11 @@
-"""Tasks of ``exercises/07_beyond.ipynb``: pooling, gradients, transposed convolution."""
+"""Tasks of ``exercises/07_beyond.ipynb``: pooling with padding, gradients, transposed convolution."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..rules import GRADIENTS, POOLING, Rule
-from .base import STRIDE_IGNORED, Case, ConvLoss, Mistake, Task, flip, floats, ints, mistake
+from .base import STRIDE_IGNORED, Case, ConvLoss, Mistake, Task, flip, floats, ints, mistake, transposed
 
 import convlab
 
@@ -14,43 +14,44 @@ EXERCISE = "07_beyond"
 #: Pooling from the windows of lesson 02, not from convlab's pooling.
 OWN_POOLING = Rule("Reduce window views yourself; do not call convlab's pooling.", forbid=POOLING)
 
-max_pool = Task(
-    name="max_pool",
+
+def _zero_padded_max(x, window, stride, padding):
+    width = [(0, 0)] * (x.ndim - 2) + [(padding, padding)] * 2
+    return convlab.sliding_windows(np.pad(x, width), (window, window), stride).max(axis=(-2, -1))
+
+
+def _negative(spec):
+    """The same values made negative (-|v|): a zero in the padding would beat all of them."""
+    return lambda rng: -np.abs(spec(rng))
+
+
+max_pool_padded = Task(
+    name="max_pool_padded",
     exercise=EXERCISE,
-    title="max pooling from windows",
-    difficulty="easy",
+    title="max pooling with padding",
+    difficulty="medium",
     kind="function",
     params=("x",),
     axes=("Ho", "Wo"),
-    reference=lambda x, window, stride: convlab.max_pool2d(x, window, stride),
+    reference=lambda x, window, stride, padding: convlab.max_pool2d(x, window, stride, padding),
     rule=OWN_POOLING,
     cases=(
-        Case("4×4 integers, window 2, stride 2", (ints(4, 4, low=0, high=10), 2, 2)),
-        Case("7×6 floats, window 3, stride 2", (floats(7, 6), 3, 2)),
-        Case("2 channels of 5×5, window 2, stride 1", (floats(2, 5, 5), 2, 1)),
+        Case("5×5 negative integers, window 2, stride 2, padding 1", (ints(5, 5, low=-9, high=0), 2, 2, 1)),
+        Case("7×6 floats, window 3, stride 2, padding 1", (floats(7, 6), 3, 2, 1)),
+        Case("2 channels of 6×5, window 3, stride 1, padding 1: the size kept", (floats(2, 6, 5), 3, 1, 1)),
+        Case("a transposed input of negative floats, window 2, stride 1, padding 1",
+             (_negative(transposed(floats(7, 6))), 2, 1, 1)),
     ),
     mistakes=(
-        mistake(STRIDE_IGNORED, lambda x, window, stride: convlab.max_pool2d(x, window, 1)),
-        Mistake("stride-is-window", "You used non-overlapping windows (stride = window). Here the "
-                "stride is its own argument.", lambda x, window, stride: convlab.max_pool2d(x, window, window)),
+        Mistake("zero-padding", "A padded zero won some windows at the border: where every real cell of a "
+                "window is negative, a zero is its maximum. Pad with the smallest value there is "
+                "(np.pad(..., constant_values=-np.inf) on floats), so that padded cells never win.",
+                _zero_padded_max),
+        mistake(STRIDE_IGNORED, lambda x, window, stride, padding: convlab.max_pool2d(x, window, 1, padding)),
+        Mistake("padding-ignored", "The padding was ignored: pad the last two axes by padding cells on "
+                "each side first, then take the windows.",
+                lambda x, window, stride, padding: convlab.max_pool2d(x, window, stride, 0)),
     ),
-)
-
-avg_pool = Task(
-    name="avg_pool",
-    exercise=EXERCISE,
-    title="average pooling",
-    difficulty="easy",
-    kind="function",
-    params=("x",),
-    axes=("Ho", "Wo"),
-    reference=lambda x, window, stride: convlab.avg_pool2d(x, window, stride),
-    rule=OWN_POOLING,
-    cases=(
-        Case("4×4 integers, window 2, stride 2", (ints(4, 4, low=0, high=10), 2, 2)),
-        Case("5×7 floats, window 3, stride 2", (floats(5, 7), 3, 2)),
-    ),
-    mistakes=(mistake(STRIDE_IGNORED, lambda x, window, stride: convlab.avg_pool2d(x, window, 1)),),
 )
 
 
@@ -99,33 +100,85 @@ numerical_gradient = Task(
     ),
 )
 
-_GRAD_CASES = (
-    Case("4×4 integers, 2×2 kernel", (ints(4, 4), ints(2, 2), ints(3, 3))),
-    Case("6×7 floats, 3×3 kernel", (floats(6, 7), floats(3, 3), floats(4, 5))),
-    Case("5×8 floats, 2×3 kernel", (floats(5, 8), floats(2, 3), floats(4, 6))),
+conv2d_grad_k = Task(
+    name="conv2d_grad_k", exercise=EXERCISE, title="the gradient with respect to the kernel", difficulty="medium",
+    kind="function", params=("x", "k", "grad_out"), axes=("R", "S"), rule=OWN_GRADIENT,
+    reference=lambda x, k, g: convlab.conv2d_backward(x, k, g)[1],
+    cases=(
+        Case("4×4 integers, 2×2 kernel", (ints(4, 4), ints(2, 2), ints(3, 3))),
+        Case("6×7 floats, 3×3 kernel", (floats(6, 7), floats(3, 3), floats(4, 5))),
+        Case("5×8 floats, 2×3 kernel", (floats(5, 8), floats(2, 3), floats(4, 6))),
+    ),
+    mistakes=(
+        Mistake("kernel-flipped", "This is the gradient turned by 180°. dL/dk[r, s] sums "
+                "grad_out[i, j] * x[i + r, j + s]: conv2d(x, grad_out), nothing flipped.",
+                lambda x, k, g: convlab.conv2d_backward(x, k, g)[1][::-1, ::-1]),
+    ),
 )
 
-def _gradient_task(name, title, difficulty, which, axes, known):
-    """The gradient of ``conv2d(x, k)`` with respect to ``x`` (which=0) or ``k`` (which=1)."""
-    return Task(
-        name=name, exercise=EXERCISE, title=title, difficulty=difficulty, kind="function",
-        params=("x", "k", "grad_out"), axes=axes, rule=OWN_GRADIENT, cases=_GRAD_CASES, mistakes=(known,),
-        reference=lambda x, k, g: convlab.conv2d_backward(x, k, g)[which],
-    )
+
+def _layer_case(label, n, c, h, w, kf, r, s, stride, dilation, draw=floats):
+    def build(rng):
+        out_hw = convlab.output_shape((h, w), (r, s), stride, 0, dilation)
+        return draw(n, c, h, w)(rng), draw(kf, c, r, s)(rng), draw(n, kf, *out_hw)(rng), stride, dilation
+
+    return Case(label, build)
 
 
-conv2d_grad_k = _gradient_task(
-    "conv2d_grad_k", "the gradient with respect to the kernel", "medium", 1, ("R", "S"),
-    Mistake("kernel-flipped", "This is the gradient turned by 180°. dL/dk[r, s] sums "
-            "grad_out[i, j] * x[i + r, j + s]: conv2d(x, grad_out), nothing flipped.",
-            lambda x, k, g: convlab.conv2d_backward(x, k, g)[1][::-1, ::-1]),
-)
+def _grad_x_recipe(x, k, g, stride, dilation, *, turn=True, swap=True, spread=True, dilate=True):
+    """dL/dx by lesson 07's recipe, each step optional; None when a skipped step makes no result of x's shape."""
+    h, w = x.shape[-2:]
+    r, s = k.shape[-2:]
+    if spread:  # the values of g stride apart, zeros between them
+        ho, wo = g.shape[-2:]
+        spread_g = np.zeros(g.shape[:2] + ((ho - 1) * stride[0] + 1, (wo - 1) * stride[1] + 1), dtype=g.dtype)
+        spread_g[..., ::stride[0], ::stride[1]] = g
+        g = spread_g
+    bank = k.transpose(1, 0, 2, 3) if swap else k
+    bank = bank[..., ::-1, ::-1] if turn else bank
+    d = dilation if dilate else (1, 1)
+    try:
+        full = convlab.conv2d(g, bank, padding=(d[0] * (r - 1), d[1] * (s - 1)), dilation=d)
+    except ValueError:  # the channels do not match: this mistake cannot happen on these shapes
+        return None
+    if full.shape[-2] > h or full.shape[-1] > w:
+        return None
+    return np.pad(full, [(0, 0), (0, 0), (0, h - full.shape[-2]), (0, w - full.shape[-1])])
 
-conv2d_grad_x = _gradient_task(
-    "conv2d_grad_x", "the gradient with respect to the input", "hard", 0, ("H", "W"),
-    Mistake("kernel-not-flipped", "The kernel must be turned by 180° here: dL/dx is the full "
-            "convolution of grad_out with k, i.e. conv2d(padded grad_out, k[::-1, ::-1]).",
-            lambda x, k, g: convlab.conv2d(g, k, padding=(k.shape[0] - 1, k.shape[1] - 1))),
+
+layer_grad_x = Task(
+    name="layer_grad_x",
+    exercise=EXERCISE,
+    title="the input gradient of a layer, with stride and dilation",
+    difficulty="hard",
+    kind="function",
+    params=("x", "k", "grad_out"),
+    axes=("N", "C", "H", "W"),
+    reference=lambda x, k, g, stride, dilation: convlab.conv2d_backward(x, k, g, stride=stride, dilation=dilation)[0],
+    rule=OWN_GRADIENT,
+    cases=(
+        _layer_case("2 images, 3 channels of 9×8, 4 filters of 3×3, stride (2, 2)",
+                    2, 3, 9, 8, 4, 3, 3, (2, 2), (1, 1)),
+        _layer_case("2 channels of 9×10, 3 filters of 3×3, dilation (2, 2)", 1, 2, 9, 10, 3, 3, 3, (1, 1), (2, 2)),
+        _layer_case("3 images, 2 filters of 3×2, stride (2, 1), dilation (1, 2)", 3, 2, 10, 9, 2, 3, 2, (2, 1), (1, 2)),
+        _layer_case("as many filters as channels, integers, stride (2, 2), dilation (2, 2)",
+                    2, 2, 9, 9, 2, 2, 2, (2, 2), (2, 2), draw=ints),
+    ),
+    mistakes=(
+        Mistake("kernel-not-flipped", "The bank must be turned by 180° here, as in the stride-1 recipe: "
+                "each output gradient goes back along its window with the taps in reverse order. Use "
+                "k.transpose(1, 0, 2, 3)[..., ::-1, ::-1].",
+                lambda x, k, g, st, d: _grad_x_recipe(x, k, g, st, d, turn=False)),
+        Mistake("bank-not-swapped", "The bank was used as (K, C, R, S). Going back, the filters are the "
+                "input channels and the channels the outputs: swap the bank's first two axes, "
+                "k.transpose(1, 0, 2, 3), so that the sum runs over the K filters.",
+                lambda x, k, g, st, d: _grad_x_recipe(x, k, g, st, d, swap=False)),
+        mistake(STRIDE_IGNORED, lambda x, k, g, st, d: _grad_x_recipe(x, k, g, st, d, spread=False)),
+        Mistake("dilation-ignored", "The dilation was ignored on the way back: the kernel's taps were d "
+                "apart in the forward pass, so they are d apart going back too (conv2d with the same "
+                "dilation, and padding d*(R - 1) rows and d*(S - 1) columns).",
+                lambda x, k, g, st, d: _grad_x_recipe(x, k, g, st, d, dilate=False)),
+    ),
 )
 
 conv_transpose = Task(
@@ -153,4 +206,4 @@ conv_transpose = Task(
     ),
 )
 
-TASKS = (max_pool, avg_pool, numerical_gradient, conv2d_grad_k, conv2d_grad_x, conv_transpose)
+TASKS = (max_pool_padded, numerical_gradient, conv2d_grad_k, layer_grad_x, conv_transpose)

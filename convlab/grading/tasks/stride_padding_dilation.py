@@ -1,4 +1,4 @@
-"""Tasks of ``exercises/04_stride_padding_dilation.ipynb``: the output size, padding, the general conv2d."""
+"""Tasks of ``exercises/04_stride_padding_dilation.ipynb``: output size, strided windows, padding, general conv2d."""
 
 from __future__ import annotations
 
@@ -9,16 +9,21 @@ from .base import (
     DILATION_IGNORED,
     KERNEL_FLIPPED,
     STRIDE_IGNORED,
+    STRIDES_FROM_SHAPE,
     TOTAL_PADDING,
     Case,
     Mistake,
     Task,
+    c_order_windows,
     flip,
     floats,
     ints,
     mistake,
     sizes,
+    transposed,
+    view_requirement,
 )
+from .memory_and_strides import AS_STRIDED
 
 import convlab
 
@@ -68,6 +73,49 @@ output_size = Task(
                 "d*(R - 1) + 1 rows.", lambda *a: _size_variant(*a, dilation_mode="ignored")),
         Mistake("dilation-span", "A dilated kernel of R taps spans d*(R - 1) + 1 rows, not d*R: "
                 "there are R - 1 gaps between R taps.", lambda *a: _size_variant(*a, dilation_mode="times")),
+    ),
+)
+
+
+def _safe_windows(x, window, stride, dilation):
+    try:
+        return convlab.sliding_windows(x, window, stride, dilation)
+    except ValueError:  # that mistake does not fit this input at all
+        return None
+
+
+windows_strided = Task(
+    name="windows_strided",
+    exercise=EXERCISE,
+    title="windows with stride and dilation",
+    difficulty="hard",
+    kind="function",
+    params=("x",),
+    axes=("Ho", "Wo", "R", "S"),
+    reference=lambda x, window, stride, dilation: convlab.sliding_windows(x, window, stride, dilation),
+    rule=AS_STRIDED,
+    cases=tuple(
+        Case(label, args, verify=view_requirement)
+        for label, args in [
+            ("7×7, 3×3 windows, stride (2, 2)", (ints(7, 7), (3, 3), (2, 2), (1, 1))),
+            ("6×9, 2×2 windows, stride (1, 3)", (floats(6, 9), (2, 2), (1, 3), (1, 1))),
+            ("7×7, 2×2 windows, dilation (2, 2)", (ints(7, 7), (2, 2), (1, 1), (2, 2))),
+            ("9×8, 3×2 windows, stride (2, 1), dilation (1, 3)", (floats(9, 8), (3, 2), (2, 1), (1, 3))),
+            ("a transposed 8×7 input, 2×2 windows, stride 2, dilation 2",
+             (transposed(floats(7, 8)), (2, 2), (2, 2), (2, 2))),
+        ]
+    ),
+    mistakes=(
+        mistake(STRIDE_IGNORED, lambda x, window, stride, dilation: convlab.sliding_windows(x, window, 1, dilation)),
+        mistake(DILATION_IGNORED, lambda x, window, stride, dilation: convlab.sliding_windows(x, window, stride, 1)),
+        Mistake(
+            "stride-dilation-swapped",
+            "Stride and dilation are swapped. The stride is the step between windows (the first "
+            "two axes), the dilation the step between taps inside one window (the last two).",
+            lambda x, window, stride, dilation: _safe_windows(x, window, dilation, stride),
+        ),
+        mistake(STRIDES_FROM_SHAPE,
+                lambda x, window, stride, dilation: c_order_windows(x, window, stride, dilation)),
     ),
 )
 
@@ -153,4 +201,4 @@ conv2d_general = Task(
     ),
 )
 
-TASKS = (output_size, pad, conv2d_general)
+TASKS = (output_size, windows_strided, pad, conv2d_general)
