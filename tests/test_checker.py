@@ -335,6 +335,8 @@ MISTAKES = [
     ("c_strides", "bits-not-bytes", lambda shape, itemsize: c_steps(shape, 8 * itemsize)),
     ("c_strides", "fortran-order", lambda shape, itemsize: c_steps(shape, itemsize, order="F")),
     ("windows", "strides-from-shape", lambda x, window: windows_with(x, window, (x.shape[1] * x.itemsize, x.itemsize))),
+    ("windows_1d", "strides-from-shape", lambda x, width: as_strided(
+        x, (len(x) - width + 1, width), (x.itemsize, x.itemsize), writeable=False)),
     ("windows", "copy-not-view", lambda x, window: np.array(windows_with(x, window))),
     ("windows", "writeable-view", lambda x, window: windows_with(x, window, writeable=True)),
     ("windows", "outside-memory", lambda x, window: windows_with(

@@ -107,6 +107,10 @@ SHORTCUTS = {
     "conv2d_loops_channels": "def conv2d_loops_channels(x, k):\n    return convlab.conv2d(x, k)",
     "c_strides": "def c_strides(shape, itemsize):\n    return np.empty(shape, dtype=f'V{itemsize}').strides",
     "windows": "def windows(x, window):\n    return np.lib.stride_tricks.sliding_window_view(x, window)",
+    "windows_1d": (
+        "from numpy.lib.stride_tricks import sliding_window_view as view\n"
+        "def windows_1d(x, width):\n    return view(x, width)"
+    ),
     "windows_strided": (  # a view made right, then copied: a copy is not what the task asks for
         "from numpy.lib.stride_tricks import as_strided\n"
         "def windows_strided(x, window, stride, dilation):\n"

@@ -42,7 +42,7 @@ from convlab.windows import memory_owner
 __all__ = [
     "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS", "REQUIREMENT_HINTS",
     "floats", "ints", "sizes", "transposed", "every_other_column", "fixed_rng", "fresh_rng",
-    "ConvLoss", "conv_task", "mistake", "flip", "view_requirement",
+    "ConvLoss", "conv_task", "mistake", "flip", "view_requirement", "view_of",
     "KERNEL_FLIPPED", "KERNEL_NOT_FLIPPED", "STRIDE_IGNORED", "DILATION_IGNORED", "TOTAL_PADDING",
     "STRIDES_FROM_SHAPE", "c_order_windows",
 ]
@@ -236,9 +236,25 @@ class ConvLoss:
 # --- requirements besides the value -------------------------------------------------------------
 
 
+def view_of(reference):
+    """A ``verify`` for a view task whose right answer is the view ``reference(*args, **kwargs)``.
+
+    The answer must share x's memory, be read-only and step through memory as
+    the reference does.
+    """
+
+    def verify(got, args, kwargs, facts):
+        return _view_problem(got, facts, reference(*args, **kwargs))
+
+    return verify
+
+
 def view_requirement(got, args, kwargs, facts):
     """A window view must share x's memory, be read-only and step by x's own strides."""
-    x = args[0]
+    return _view_problem(got, facts, convlab.sliding_windows(*args, **kwargs))
+
+
+def _view_problem(got, facts, expected):
     if not facts or not facts.get("shares") or not facts["shares"][0]:
         return (
             "your result is a copy, not a view of x",
@@ -253,7 +269,6 @@ def view_requirement(got, args, kwargs, facts):
             "Neighbouring windows share elements, so a write through the view changes several "
             "windows at once. Pass writeable=False to as_strided.",
         )
-    expected = convlab.sliding_windows(x, *args[1:], **kwargs)
     steps = [s for s, n in zip(facts.get("strides", []), expected.shape) if n > 1]
     right = [s for s, n in zip(expected.strides, expected.shape) if n > 1]
     if tuple(np.shape(got)) == expected.shape and steps != right:

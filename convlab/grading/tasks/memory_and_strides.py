@@ -16,10 +16,12 @@ from .base import (
     ints,
     mistake,
     transposed,
+    view_of,
     view_requirement,
 )
 
 import convlab
+from convlab.windows import memory_owner
 
 EXERCISE = "02_memory_and_strides"
 
@@ -108,4 +110,48 @@ windows = Task(
     mistakes=(mistake(STRIDES_FROM_SHAPE, lambda x, window: c_order_windows(x, window)),),
 )
 
-TASKS = (c_strides, windows)
+def _signal(length, step=1, dtype="float64"):
+    """A 1-D signal; with ``step`` every step-th value of a longer one (negative: reversed)."""
+
+    def build(rng):
+        values = rng.uniform(-50, 50, length * abs(step)).round(2).astype(dtype)
+        return values[::step]
+
+    return build
+
+
+def _windows_1d(x, width):
+    return np.lib.stride_tricks.sliding_window_view(x, width)
+
+
+def _steps_of_items(x, width):
+    """Windows stepping one item at a time, as if x were contiguous (None where that leaves x's memory)."""
+    owner = memory_owner(x)
+    start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    count = len(x) - width + 1
+    if x.strides[0] < 0 or start + (count + width - 1) * x.itemsize > owner.nbytes:
+        return None
+    flat = owner.ravel(order="A").view(np.uint8)[start:start + (count + width - 1) * x.itemsize].view(x.dtype)
+    return np.lib.stride_tricks.sliding_window_view(flat, width).copy()
+
+
+windows_1d = Task(
+    name="windows_1d",
+    exercise=EXERCISE,
+    title="the windows of a signal",
+    difficulty="medium",
+    kind="function",
+    params=("x",),
+    axes=("positions", "taps"),
+    reference=_windows_1d,
+    rule=AS_STRIDED,
+    cases=(
+        Case("12 floats, width 3", (_signal(12), 3), verify=view_of(_windows_1d)),
+        Case("9 int16 values, width 4", (_signal(9, dtype="int16"), 4), verify=view_of(_windows_1d)),
+        Case("every third value of a signal, x[::3], width 2", (_signal(10, step=3), 2), verify=view_of(_windows_1d)),
+        Case("a reversed signal, x[::-1], width 3", (_signal(10, step=-1), 3), verify=view_of(_windows_1d)),
+    ),
+    mistakes=(mistake(STRIDES_FROM_SHAPE, _steps_of_items),),
+)
+
+TASKS = (c_strides, windows, windows_1d)
