@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .params import output_shape
+from .params import check_canonical, output_shape
 
 __all__ = ["conv_fft", "fast_length"]
 
@@ -174,21 +174,7 @@ def fast_length(n):
 
 def _check(x, k):
     """The result dtype of x and k, after checking that both are 4-D inexact arrays that fit."""
-    for name, a, axes in (("x", x, "(N, C, H, W)"), ("k", k, "(K, C, R, S)")):
-        if not isinstance(a, np.ndarray):
-            raise TypeError(f"{name} must be a NumPy array {axes}, got {type(a).__name__}")
-        if a.dtype.kind not in "fc":
-            raise TypeError(
-                f"{name} must hold floating-point or complex numbers, got dtype {a.dtype}: "
-                f"an FFT cannot keep integers exact (convert with {name}.astype(float) or use conv2d)"
-            )
-        if a.ndim != 4:
-            raise ValueError(f"{name} must have 4 dimensions {axes}, got shape {a.shape}")
-    if x.shape[1] != k.shape[1]:
-        raise ValueError(
-            f"channel mismatch: x has {x.shape[1]} channels (x.shape[1], x of shape {x.shape}) "
-            f"but k has {k.shape[1]} (k.shape[1], k of shape {k.shape})"
-        )
+    check_canonical(x, k, "an FFT cannot keep integers exact")
     if 0 in x.shape or 0 in k.shape:
         raise ValueError(f"x and k must not be empty, got shapes {x.shape} and {k.shape}")
     return np.result_type(x, k)

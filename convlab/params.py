@@ -24,6 +24,7 @@ __all__ = [
     "as_pair",
     "canonical",
     "check_args",
+    "check_canonical",
     "check_numeric_array",
     "is_int",
     "output_hw",
@@ -353,6 +354,56 @@ class Args(NamedTuple):
     dilation: tuple
     #: ``(Ho, Wo)``; for a transposed convolution, its output's size after cropping.
     out_hw: tuple
+
+
+def check_canonical(x, k, why_inexact, kernel_axes="(K, C, R, S)"):
+    """Check arrays given in the methods' canonical layout, for the algorithms that need floats.
+
+    :func:`check_args` checks what a learner passes to :func:`convlab.conv2d`;
+    the FFT and Winograd convolutions (:mod:`convlab.fourier`,
+    :mod:`convlab.winograd`) are also called directly, on arrays already
+    padded and in the layout of :mod:`convlab.methods`, and they cannot keep
+    integers exact.  This is their one check.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+    k : numpy.ndarray, shape (K, C, R, S)
+    why_inexact : str
+        Why integers are refused, for the message ("an FFT cannot keep integers exact").
+    kernel_axes : str, optional
+        How the message writes ``k``'s axes.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an ndarray of floating-point or complex numbers.
+    ValueError
+        If an argument is not 4-D or the channels differ.
+
+    Examples
+    --------
+    >>> check_canonical(np.ones((1, 2, 4, 4)), np.ones((3, 2, 2, 2)), "why")
+    >>> check_canonical(np.ones((1, 2, 4, 4), dtype=int), np.ones((3, 2, 2, 2)), "an FFT rounds")
+    Traceback (most recent call last):
+    ...
+    TypeError: x must hold floating-point or complex numbers, got dtype int64: an FFT rounds (convert with x.astype(float) or use conv2d)
+    """  # noqa: E501 -- a doctest's expected output is one line
+    for name, a, axes in (("x", x, "(N, C, H, W)"), ("k", k, kernel_axes)):
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"{name} must be a NumPy array {axes}, got {type(a).__name__}")
+        if a.dtype.kind not in "fc":
+            raise TypeError(
+                f"{name} must hold floating-point or complex numbers, got dtype {a.dtype}: "
+                f"{why_inexact} (convert with {name}.astype(float) or use conv2d)"
+            )
+        if a.ndim != 4:
+            raise ValueError(f"{name} must have 4 dimensions {axes}, got shape {a.shape}")
+    if x.shape[1] != k.shape[1]:
+        raise ValueError(
+            f"channel mismatch: x has {x.shape[1]} channels (x.shape[1], x of shape {x.shape}) "
+            f"but k has {k.shape[1]} (k.shape[1], k of shape {k.shape})"
+        )
 
 
 def check_args(x, k=None, stride=1, padding=0, dilation=1, *, window=None, output_padding=None):

@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .params import check_canonical
+
 __all__ = ["AT", "BT", "G", "f23", "correlate1d_f23", "kernel_transform", "input_transform",
            "tile_products", "output_transform", "conv_winograd"]
 
@@ -348,23 +350,9 @@ def conv_winograd(x, k, stride=(1, 1), dilation=(1, 1)):
 
 
 def _check(x, k, stride, dilation):
-    for name, a, axes in (("x", x, "(N, C, H, W)"), ("k", k, "(K, C, 3, 3)")):
-        if not isinstance(a, np.ndarray):
-            raise TypeError(f"{name} must be a NumPy array {axes}, got {type(a).__name__}")
-        if a.dtype.kind not in "fc":
-            raise TypeError(
-                f"{name} must hold floating-point or complex numbers, got dtype {a.dtype}: "
-                f"Winograd's transforms hold halves (convert with {name}.astype(float) or use conv2d)"
-            )
-        if a.ndim != 4:
-            raise ValueError(f"{name} must have 4 dimensions {axes}, got shape {a.shape}")
+    check_canonical(x, k, "Winograd's transforms hold halves", kernel_axes="(K, C, 3, 3)")
     if k.shape[2:] != (3, 3):
         raise ValueError(f"k must hold 3x3 kernels for F(2x2, 3x3), got k of shape {k.shape}")
-    if x.shape[1] != k.shape[1]:
-        raise ValueError(
-            f"channel mismatch: x has {x.shape[1]} channels (x.shape[1], x of shape {x.shape}) "
-            f"but k has {k.shape[1]} (k.shape[1], k of shape {k.shape})"
-        )
     if 0 in x.shape[:2] or 0 in k.shape[:2] or x.shape[2] < 3 or x.shape[3] < 3:
         raise ValueError(f"x must hold at least one 3x3 window, got x of shape {x.shape} and k of shape {k.shape}")
     for name, value in (("stride", stride), ("dilation", dilation)):

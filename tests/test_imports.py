@@ -18,7 +18,8 @@ PACKAGE = ROOT / "convlab"
 
 #: The numeric core, bottom to top (docs/architecture.md).  None of it may import the
 #: layers above: pictures, widgets, exercises, notebook tools, the command line.
-CORE = ["params", "windows", "methods", "fast", "choose", "conv", "pooling", "backward"]
+CORE = ["params", "windows", "methods", "fast", "fourier", "winograd", "choose", "conv", "pooling", "backward",
+        "layers", "datasets"]
 ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.notebooks", "convlab.__main__")
 
 #: Longest module, in lines, that one reader can hold (the issue says "about 600").
