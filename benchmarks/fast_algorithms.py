@@ -37,9 +37,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
-import os
-import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -49,6 +46,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from bench import load, machine  # noqa: E402  (what the numbers were measured on, as every report says it)
 
 import convlab  # noqa: E402
 from convlab import winograd  # noqa: E402
@@ -203,36 +202,6 @@ def run_case(case, dtype, rounds, rng):
 
 
 # --------------------------------------------------------------------------- reporting
-
-
-def machine():
-    info = {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cores": os.cpu_count(),
-        "numpy": np.__version__,
-    }
-    try:
-        import torch
-        info["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
-    except ImportError:
-        info["torch"] = "not installed"
-    try:
-        from threadpoolctl import threadpool_info
-        info["thread pools"] = "; ".join(
-            f"{p.get('internal_api')} {p.get('version', '')} ({p.get('num_threads')} threads)"
-            for p in threadpool_info())
-    except ImportError:
-        info["thread pools"] = "unknown (threadpoolctl not installed)"
-    return info
-
-
-def load():
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def by_key(results):
