@@ -193,7 +193,7 @@ def _judge_call(task, case, args, answer):
             changed = decode_answer(after)
             return _fail(case, f"your function changed its input {name}", **_mutation_hint(name, sent, changed))
     if task.rule and _runtime_requirement_missed(task.rule, answer):
-        return _fail(case, f"breaks the rule of this task: it did not call {_required(task.rule)}", **_rule_hint(task))
+        return _fail(case, f"breaks the rule of this task: it did not call {task.rule.requirement}", **_rule_hint(task))
     problem = _unplain(answer.get("answer"))
     if problem is not None:
         return _fail(case, problem[0], **problem[1])
@@ -216,9 +216,6 @@ def _runtime_requirement_missed(rule, answer):
     countable = [r for r in rule.require if r != "@"]
     return bool(countable) and len(countable) == len(rule.require) and answer.get("required_calls", 0) == 0
 
-
-def _required(rule):
-    return " or ".join(r.replace("numpy.", "np.", 1) for r in rule.require)
 
 
 def _compare(task, case, args, got):

@@ -155,8 +155,13 @@ class Rule:
             if attribute in uses.attributes:
                 return f"it reads .{attribute}"
         if self.require and not self._required_used(uses):
-            return f"it does not use {_either(self.require)}"
+            return f"it does not use {self.requirement}"
         return None
+
+    @property
+    def requirement(self):
+        """What ``require`` asks for, in words: ``"np.einsum"``, ``"np.tensordot or np.einsum"``."""
+        return _either(self.require)
 
     def _required_used(self, uses):
         if MATRIX_PRODUCT in self.require and (uses.matmul or "dot" in uses.attributes):

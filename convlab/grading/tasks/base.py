@@ -42,7 +42,7 @@ from convlab.windows import memory_owner
 __all__ = [
     "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS", "REQUIREMENT_HINTS",
     "floats", "ints", "sizes", "transposed", "every_other_column", "fixed_rng", "fresh_rng",
-    "ConvLoss", "conv_task", "mistake", "flip", "view_requirement", "view_of",
+    "ConvLoss", "conv_task", "mistake", "or_none", "flip", "view_requirement", "view_of",
     "KERNEL_FLIPPED", "KERNEL_NOT_FLIPPED", "STRIDE_IGNORED", "DILATION_IGNORED", "TOTAL_PADDING",
     "STRIDES_FROM_SHAPE", "c_order_windows",
 ]
@@ -348,6 +348,18 @@ STRIDES_FROM_SHAPE = (
 def mistake(pair, answer):
     """A :class:`Mistake` from one of the shared ``(id, hint)`` pairs above."""
     return Mistake(pair[0], pair[1], answer)
+
+
+def or_none(f):
+    """``f`` for a mistake that cannot happen on some inputs: None where ``f`` raises ValueError."""
+
+    def safe(*args):
+        try:
+            return f(*args)
+        except ValueError:  # that mistake cannot happen with these sizes
+            return None
+
+    return safe
 
 
 def flip(k):

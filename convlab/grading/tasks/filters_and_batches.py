@@ -22,6 +22,7 @@ from .base import (
     floats,
     ints,
     mistake,
+    or_none,
     transposed,
 )
 
@@ -164,13 +165,6 @@ def _row_order(x, window, stride, dilation):
     return view.transpose(3, 4, 0, 1, 2).reshape(r * s * c, ho * wo)
 
 
-def _safe_windows(x, window, stride, dilation):
-    try:
-        return convlab.sliding_windows(x, window, stride, dilation)
-    except ValueError:  # that mistake does not fit this input at all
-        return None
-
-
 im2col_strided = Task(
     name="im2col_strided",
     exercise=EXERCISE,
@@ -201,7 +195,8 @@ im2col_strided = Task(
         Mistake("stride-dilation-swapped", "Stride and dilation are swapped. The stride is the step "
                 "between windows (which column of the matrix), the dilation the step between the taps "
                 "of one window (which row).",
-                lambda x, window, stride, dilation: _columns(_safe_windows(x, window, dilation, stride))),
+                lambda x, window, stride, dilation: _columns(
+                    or_none(convlab.sliding_windows)(x, window, dilation, stride))),
         mistake(STRIDES_FROM_SHAPE,
                 lambda x, window, stride, dilation: _columns(c_order_windows(x, window, stride, dilation))),
     ),

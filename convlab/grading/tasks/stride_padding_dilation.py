@@ -19,6 +19,7 @@ from .base import (
     floats,
     ints,
     mistake,
+    or_none,
     sizes,
     transposed,
     view_requirement,
@@ -77,13 +78,6 @@ output_size = Task(
 )
 
 
-def _safe_windows(x, window, stride, dilation):
-    try:
-        return convlab.sliding_windows(x, window, stride, dilation)
-    except ValueError:  # that mistake does not fit this input at all
-        return None
-
-
 windows_strided = Task(
     name="windows_strided",
     exercise=EXERCISE,
@@ -112,7 +106,7 @@ windows_strided = Task(
             "stride-dilation-swapped",
             "Stride and dilation are swapped. The stride is the step between windows (the first "
             "two axes), the dilation the step between taps inside one window (the last two).",
-            lambda x, window, stride, dilation: _safe_windows(x, window, dilation, stride),
+            lambda x, window, stride, dilation: or_none(convlab.sliding_windows)(x, window, dilation, stride),
         ),
         mistake(STRIDES_FROM_SHAPE,
                 lambda x, window, stride, dilation: c_order_windows(x, window, stride, dilation)),
@@ -165,16 +159,6 @@ def _general(x, k, stride, padding, dilation):
     return convlab.conv2d(x, k, stride, padding, dilation)
 
 
-def _or_none(f):
-    def safe(*args):
-        try:
-            return f(*args)
-        except ValueError:  # that mistake cannot happen with these sizes
-            return None
-
-    return safe
-
-
 conv2d_general = Task(
     name="conv2d_general",
     exercise=EXERCISE,
@@ -191,13 +175,13 @@ conv2d_general = Task(
     ),
     cases=tuple(Case(label, (x, k, s, p, d)) for label, x, k, s, p, d in _PARAMS_CASES),
     mistakes=(
-        mistake(STRIDE_IGNORED, _or_none(lambda x, k, s, p, d: _general(x, k, 1, p, d))),
-        mistake(DILATION_IGNORED, _or_none(lambda x, k, s, p, d: _general(x, k, s, p, 1))),
-        mistake(TOTAL_PADDING, _or_none(lambda x, k, s, p, d: _general(x, k, s, (p[0] // 2, p[1] // 2), d))),
-        mistake(KERNEL_FLIPPED, _or_none(lambda x, k, s, p, d: _general(x, flip(k), s, p, d))),
+        mistake(STRIDE_IGNORED, or_none(lambda x, k, s, p, d: _general(x, k, 1, p, d))),
+        mistake(DILATION_IGNORED, or_none(lambda x, k, s, p, d: _general(x, k, s, p, 1))),
+        mistake(TOTAL_PADDING, or_none(lambda x, k, s, p, d: _general(x, k, s, (p[0] // 2, p[1] // 2), d))),
+        mistake(KERNEL_FLIPPED, or_none(lambda x, k, s, p, d: _general(x, flip(k), s, p, d))),
         Mistake("padding-ignored", "The padding was ignored: pad x with zeros first, padding[0] "
                 "rows above and below, padding[1] columns left and right.",
-                _or_none(lambda x, k, s, p, d: _general(x, k, s, 0, d))),
+                or_none(lambda x, k, s, p, d: _general(x, k, s, 0, d))),
     ),
 )
 
