@@ -1,26 +1,20 @@
-"""The kernel's side of grading: call the learner's answer on given inputs, return plain data.
+"""Calling a learner's answer on given inputs, and sending back plain data.
 
-The grader never believes what a notebook shows.  After a submission has
-run, it sends this module's *source* to the learner's kernel together with a
-request: a task's name, its inputs (made from a seed drawn for this grading
-run) and the task's rule.  :func:`respond` runs there and only
+The grade is never decided where the learner's code runs.  That code runs
+here — in the learner's own kernel for the notebook's ``check()``, or in the
+grader's fresh interpreter inside a sandbox (:mod:`convlab.grading.inside.ask`)
+— and :func:`respond` only
 
 - rebuilds the inputs, byte for byte and stride for stride;
-- puts the rule's guards in place (forbidden routines raise, required ones
-  count their calls) and calls the answer, with a time limit;
+- puts the rule's guards in place (:func:`~convlab.grading.inside.guards.guarded`)
+  and calls the answer, with a time limit;
 - encodes what came back as plain data: arrays (dtype, shape, values),
   numbers, strings, tuples and lists of those; for an array also whether it
   shares memory with an input, whether it is writeable and its strides.
 
-Everything else (the reference answer, the comparison, hints and points)
-is computed by the grader in its own process (:mod:`convlab.grading.judge`).
-The in-notebook :func:`convlab.grading.check` uses the same functions, in the
-learner's kernel, on fixed inputs, so both say the same things about the
-same answer.
-
-This module imports only NumPy, the standard library and
-:func:`convlab.windows.memory_owner`, so its source runs on its own in any
-kernel where convlab is installed.
+Everything else (the reference answer, the comparison, hints and points) is
+computed by the deciding side, :mod:`convlab.grading.deciding.judge`, from
+that plain data.
 
 Examples
 --------
@@ -36,24 +30,19 @@ Examples
 """
 
 import base64
-import importlib
-import importlib.util
 import io
 import signal
-import sys
-import sysconfig
 import threading
-import traceback
 import tracemalloc
-import types
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
 from convlab.windows import memory_owner
 
-#: Seconds one call may run, unless the request says otherwise.
+from .guards import Refused, RuleBroken, guarded, library_dirs
+
+#: Seconds one call may run, unless the request says otherwise (the grader sends its limit).
 TIME_LIMIT = 10.0
 
 #: Largest answer, in bytes, that is sent back.
@@ -61,14 +50,6 @@ MAX_ANSWER_BYTES = 64 * 2**20
 
 _MISSING = object()
 _SCALAR_TYPES = (bool, int, float, str, type(None))
-
-
-class RuleBroken(BaseException):
-    """Raised into the answer when it calls a routine its task forbids.
-
-    A BaseException, so that ``except Exception`` in the answer cannot hide it;
-    the call is recorded before it is raised, so no handler can hide that.
-    """
 
 
 class TimeUp(BaseException):
@@ -263,82 +244,6 @@ CALLABLES = {"half_squared_correlation": _half_squared_correlation}
 
 
 @contextmanager
-def guarded(guards, namespace):
-    """Forbidden routines raise and required ones count their calls, until the block ends.
-
-    Parameters
-    ----------
-    guards : dict
-        ``{"forbid": [[module, attribute, shown], ...], "require": [...]}``
-        (:meth:`convlab.grading.rules.Rule.guards`).
-    namespace : dict
-        The learner's globals: a name bound there to a guarded routine
-        (``from convlab import conv2d as c``) is guarded too.
-
-    Yields
-    ------
-    dict
-        ``{"forbidden": [names called], "required": number of calls, "swap": {id: replacement}}``.
-    """
-    calls = {"forbidden": [], "required": 0, "swap": {}}
-    restore = []
-    guards = guards or {}
-
-    def refuse(shown):
-        def forbidden(*args, **kwargs):
-            calls["forbidden"].append(shown)
-            raise RuleBroken(f"this task does not allow {shown}")
-
-        return forbidden
-
-    def count(original):
-        def counted(*args, **kwargs):
-            calls["required"] += 1
-            return original(*args, **kwargs)
-
-        return counted
-
-    try:
-        for key, make in (("forbid", refuse), ("require", None)):
-            for module_name, attribute, shown in guards.get(key, []):
-                module = _import(module_name)
-                original = getattr(module, attribute, None) if module is not None else None
-                if original is None:
-                    continue
-                replacement = calls["swap"].get(id(original)) or (make(shown) if make else count(original))
-                calls["swap"][id(original)] = replacement
-                restore.append((module, attribute, original))
-                setattr(module, attribute, replacement)
-                restore.extend(_swap_names(namespace, original, replacement))
-        yield calls
-    finally:
-        for holder, name, original in reversed(restore):
-            if isinstance(holder, dict):
-                holder[name] = original
-            else:
-                setattr(holder, name, original)
-
-
-def _swap_names(namespace, original, replacement):
-    swapped = []
-    for name, value in list(namespace.items()):
-        if value is original:
-            namespace[name] = replacement
-            swapped.append((namespace, name, original))
-    return swapped
-
-
-def _import(name):
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
-    try:
-        return importlib.import_module(name)
-    except Exception:  # not installed in this kernel: nothing to guard there
-        return None
-
-
-@contextmanager
 def time_limit(seconds):
     """Raise :class:`TimeUp` into the running code after ``seconds`` (main thread, POSIX)."""
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -359,7 +264,7 @@ def time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def respond(request, namespace, answer=_MISSING):
+def respond(request, namespace, answer=_MISSING, hook=None):
     """Call (or read) the learner's answer as ``request`` asks; return plain data.
 
     Parameters
@@ -373,14 +278,17 @@ def respond(request, namespace, answer=_MISSING):
         The learner's globals.
     answer : object, optional
         The answer itself, instead of ``namespace[request["task"]]``.
+    hook : convlab.grading.inside.guards.Hook, optional
+        The audit hook of the grader's interpreter, paused while this reads a
+        traceback (the checker, in the learner's kernel, has none).
 
     Returns
     -------
     dict
         ``defined``; for a value task its ``value``; for a function task
         ``callable`` and one entry per case: ``outcome`` (``"returned"``,
-        ``"raised"``, ``"not attempted"``, ``"time limit"`` or ``"rule"``),
-        ``answer``, ``facts``, ``args_after``, ``forbidden``,
+        ``"raised"``, ``"not attempted"``, ``"time limit"``, ``"rule"`` or
+        ``"refused"``), ``answer``, ``facts``, ``args_after``, ``forbidden``,
         ``required_calls``, ``peak``, ``error`` and ``where``.
     """
     if answer is _MISSING:
@@ -396,16 +304,22 @@ def respond(request, namespace, answer=_MISSING):
     seconds = request.get("time_limit", TIME_LIMIT)
     cases = []
     for case in request["cases"]:
-        cases.append(_call(answer, case, request.get("guards"), namespace, seconds))
+        cases.append(_call(answer, case, request.get("guards"), namespace, seconds, hook))
         if cases[-1]["outcome"] == "time limit":  # the rest would most likely stop too
             cases.extend({"outcome": "skipped"} for _ in request["cases"][len(cases):])
             break
     return {"defined": True, "callable": True, "cases": cases}
 
 
-def _call(answer, case, guards, namespace, seconds):
-    args = [decode_input(a) for a in case.get("args", [])]
-    kwargs = {k: decode_input(v) for k, v in case.get("kwargs", {}).items()}
+def _trusted(hook):
+    """While only this module's code runs: the grader's audit hook lets it parse array headers."""
+    return hook.paused() if hook is not None else nullcontext()
+
+
+def _call(answer, case, guards, namespace, seconds, hook):
+    with _trusted(hook):
+        args = [decode_input(a) for a in case.get("args", [])]
+        kwargs = {k: decode_input(v) for k, v in case.get("kwargs", {}).items()}
     reply = {"outcome": "returned"}
     measure = case.get("measure") == "peak-memory"
     got = None
@@ -423,119 +337,96 @@ def _call(answer, case, guards, namespace, seconds):
                         reply["peak"] = tracemalloc.get_traced_memory()[1]
                         tracemalloc.stop()
         except TimeUp as stop:
-            reply.update(outcome="time limit", seconds=seconds, where=_learner_line(stop.__traceback__, "was running"))
+            reply.update(outcome="time limit", seconds=seconds, where=_learner_line(stop, "was running", hook))
         except RuleBroken as broken:
-            reply.update(outcome="rule", error=str(broken), where=_learner_line(broken.__traceback__, "called it"))
+            reply.update(outcome="rule", error=_message(broken), where=_learner_line(broken, "called it", hook))
+        except Refused as refused:
+            reply.update(outcome="refused", error=_message(refused), where=_learner_line(refused, "tried it", hook))
         except NotImplementedError:
             reply.update(outcome="not attempted")
         except Exception as err:  # the learner's bug: reported, never raised here
-            reply.update(
-                outcome="raised",
-                error=f"{type(err).__name__}: {err}"[:300],
-                where=_learner_line(err.__traceback__, "raised it"),
-            )
+            reply.update(outcome="raised", error=_message(err), where=_learner_line(err, "raised it", hook))
     reply["forbidden"] = sorted(set(calls["forbidden"]))
     reply["required_calls"] = calls["required"]
-    if reply["forbidden"] and reply["outcome"] != "time limit":
+    if reply["forbidden"] and reply["outcome"] not in ("time limit", "refused"):
         reply["outcome"] = "rule"
     if reply["outcome"] == "returned":
         reply["answer"] = encode_answer(got)
         reply["facts"] = _facts(got, args)
     reply["args_after"] = [
-        {"__array__": _npy(np.ascontiguousarray(a))} if isinstance(a, np.ndarray) else None for a in args
+        {"__array__": _npy(np.ascontiguousarray(a))} if type(a) is np.ndarray else None for a in args
     ]
     return reply
 
 
+#: How much of an error message is kept.
+MAX_MESSAGE = 300
+
+_PLAIN_ARGS = (str, int, float, bool, type(None))
+
+
+def _message(err):
+    """``"Name: message"`` of an exception, without running a method the learner may have written.
+
+    An exception of Python's or a library's own class is shown as it shows
+    itself; one of a class the learner defined shows its name and plain arguments only.
+    """
+    kind = type(err)
+    name = kind.__name__ if type(kind.__name__) is str else "Exception"
+    module = kind.__module__ if type(kind.__module__) is str else ""
+    if module == "builtins" or module.split(".")[0] in ("numpy", "scipy", "convlab"):
+        args = err.args if type(err.args) is tuple else ()
+        if all(type(a) in _PLAIN_ARGS for a in args):
+            text = BaseException.__str__(err)
+        else:
+            text = ""
+    else:
+        text = ", ".join(str(a) for a in err.args if type(a) in _PLAIN_ARGS) if type(err.args) is tuple else ""
+    return f"{name}: {text}"[:MAX_MESSAGE] if text else name[:MAX_MESSAGE]
+
+
 # --- where the learner's code failed ------------------------------------------------------------------
 
-def _package_dir(name):
-    spec = importlib.util.find_spec(name)
-    return str(Path(spec.origin).resolve().parent) if spec is not None and spec.origin else None
+# Frames in these folders are not the learner's: Python's, the installed libraries' (convlab's too).
+_LIBRARY_DIRS = library_dirs()
 
 
-# Frames in these folders are not the learner's: Python's, the installed libraries', convlab's.
-_LIBRARY_DIRS = tuple(
-    {path for path in (_package_dir("convlab"),) if path}
-    | {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
-)
+def _learner_line(err, verb, hook=None):
+    """Where in the learner's own code an exception passed last, as one line; None if nowhere.
 
-
-def _learner_line(tb, verb):
-    """Where in the learner's own code ``tb`` passed last, as one line; None if nowhere."""
-    frames = [
-        frame
-        for frame in traceback.extract_tb(tb)
-        if not frame.filename.startswith(_LIBRARY_DIRS)
-        and not frame.filename.startswith(("<frozen", "<convlab"))
-    ]
-    if not frames:
-        return None
-    frame = frames[-1]
-    place = "your cell" if frame.name == "<module>" else frame.name
-    code = f": {frame.line.strip()}" if frame.line else ""
-    return f"line {frame.lineno} of {place} {verb}{code}"
-
-
-# --- what the grader flags --------------------------------------------------------------------------
-
-
-def environment():
-    """What in this kernel could bend a grade: hooks and library functions that notebook code put there.
-
-    Returns
-    -------
-    dict
-        ``hooks``: IPython input and AST transformers, event callbacks and
-        display hooks defined outside any installed library (in a notebook
-        cell, say), by name; ``replaced``: ``module.name`` of each function
-        of NumPy, SciPy, convlab, IPython or builtins defined outside them.
+    Reading a traceback's frames is something the grader's audit hook refuses
+    to learner code, so it is paused here, where only this code runs.
     """
-    hooks = []
-    try:
-        from IPython import get_ipython
+    import linecache
 
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    if shell is not None:
-        for kind in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers"):
-            hooks.extend(f"{kind}: {_name_of(h)}" for h in getattr(shell, kind, []) if _from_notebook(h))
-        for event, callbacks in getattr(getattr(shell, "events", None), "callbacks", {}).items():
-            hooks.extend(f"event {event}: {_name_of(c)}" for c in callbacks if _from_notebook(c))
-        for name in ("displayhook", "display_pub", "display_formatter"):
-            if _from_notebook(getattr(shell, name, None)):
-                hooks.append(f"{name}: {_name_of(getattr(shell, name))}")
-    if _from_notebook(sys.displayhook) or _from_notebook(sys.gettrace()) or _from_notebook(sys.getprofile()):
-        hooks.append("sys: a display hook, tracer or profiler")
-    replaced = []
-    roots = ("numpy", "scipy", "convlab", "IPython", "ipykernel", "builtins", "json", "base64", "inspect")
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in roots:
-            continue
-        for attribute, value in list(vars(module).items()):
-            if isinstance(value, types.FunctionType) and _from_notebook(value):
-                replaced.append(f"{name}.{attribute}")
-    return {"hooks": sorted(hooks), "replaced": sorted(replaced)}
+    with _trusted(hook):
+        tb = err.__traceback__
+        last = None
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            filename = code.co_filename
+            if not filename.startswith(_LIBRARY_DIRS + ("<frozen", "<convlab")) and not _in_convlab(filename):
+                last = (filename, tb.tb_lineno, code.co_name)
+            tb = tb.tb_next
+        if last is None:
+            return None
+        filename, lineno, name = last
+        line = linecache.getline(filename, lineno).strip() if filename in linecache.cache else ""
+    place = "your cell" if name == "<module>" else name
+    return f"line {lineno} of {place} {verb}" + (f": {line}" if line else "")
 
 
-def _from_notebook(obj):
-    """Whether ``obj`` (a function, method, callable object) was defined outside every installed library."""
-    if obj is None:
-        return False
-    code = getattr(getattr(obj, "__func__", obj), "__code__", None)
-    if code is None and callable(obj) and not isinstance(obj, type):
-        code = getattr(type(obj).__call__, "__code__", None)  # a callable object: its class's __call__
-    if code is None:  # an object of a class: where the class was defined
-        return getattr(type(obj), "__module__", None) == "__main__"
-    if getattr(getattr(obj, "__func__", obj), "__module__", None) == "__main__":
-        return True
-    filename = code.co_filename or ""
-    if filename.startswith("<"):  # made by exec or compile, by a library (SciPy does) unless in __main__
-        return False
-    # Compiled extensions name their sources relative to the package: those are libraries.
-    return Path(filename).is_absolute() and not filename.startswith(_LIBRARY_DIRS)
+def _in_convlab(filename):
+    """Whether a file is convlab's own (an editable install lives outside site-packages)."""
+    return filename.startswith(_CONVLAB_DIR)
 
 
-def _name_of(obj):
-    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
+def _convlab_dir():
+    import os
+
+    import convlab
+
+    return os.path.dirname(os.path.realpath(convlab.__file__)) + os.sep
+
+
+_CONVLAB_DIR = _convlab_dir()
