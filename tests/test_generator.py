@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from convlab.grading import EXERCISES, TASKS
-from convlab.grading.generator import (
+from convlab.jupyter.generator import (
     BEGIN,
     END,
     SOLUTION_ONLY,

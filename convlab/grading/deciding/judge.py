@@ -28,8 +28,8 @@ import json
 
 import numpy as np
 
-from ..inside.answers import decode_answer, encode_input
 from ..limits import Limits
+from ..plain import decode_answer, encode_input
 from .diagnosis import as_array, diagnose, equal, is_tuple_of_arrays, tolerance
 from .results import SubCheck
 

@@ -7,8 +7,8 @@ line of the report or send escape sequences to the instructor's terminal.
 Examples
 --------
 >>> from convlab.grading.deciding.results import CheckResult, NotebookGrade, SubCheck
->>> g = NotebookGrade("alice.ipynb", "01_loops", True,
-...                   [CheckResult("conv2d_loops", "conv2d with loops", "01_loops", [SubCheck("a case", "passed", 4, 4)])])
+>>> loops = CheckResult("conv2d_loops", "conv2d with loops", "01_loops", [SubCheck("a case", "passed", 4, 4)])
+>>> g = NotebookGrade("alice.ipynb", "01_loops", True, [loops])
 >>> print(text_report([g]))
 alice.ipynb (01_loops)
   conv2d_loops    4/4  passed

@@ -123,7 +123,7 @@ class Rule:
         if uses is None:
             return None
         forbidden = _objects(self.forbid)
-        for name in sorted(uses.names):
+        for name in sorted(uses.names, key=lambda n: (-n.count("."), n)):  # the most specific name first
             found = library.resolve(name)
             if not self.allows(name) or (found is not None and id(found) in forbidden):
                 return f"it uses {_short(name)}"
@@ -265,6 +265,5 @@ def _access_points(patterns):
                     if value is obj and (module_name, attribute) not in seen:
                         seen.add((module_name, attribute))
                         places.append([module_name, attribute])
-            shown = min((f"{m}.{a}" for m, a in places), key=len, default=home)
-            points.extend([m, a, _short(shown)] for m, a in places)
+            points.extend([m, a, _short(home)] for m, a in places)
     return points

@@ -23,7 +23,7 @@ Examples
 --------
 >>> source = Source(["import numpy as np", "K = 2", "def f(x):\\n    return np.sum(x) * K"])
 >>> sorted(source.uses("f").names)
-['numpy.sum']
+['numpy', 'numpy.sum']
 >>> program = source.program("f")
 >>> program.statements, program.imports
 ([(1, 0), (2, 0)], {'np': 'numpy'})

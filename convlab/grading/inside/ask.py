@@ -161,7 +161,7 @@ def _answer(task, compiled, hook, limits):
         except answers.TimeUp:
             problems.append(f"{_cell_file(place[0])}: stopped after {DEFINITION_SECONDS:g} s while defining it")
         except BaseException as err:  # noqa: BLE001 - a definition that fails leaves its name undefined
-            problems.append(f"{_cell_file(place[0])}: {answers._message(err)}")
+            problems.append(f"{_cell_file(place[0])}: {answers.describe_error(err)}")
     reply = answers.respond(task["request"], namespace, hook=hook)
     reply["definitions"] = problems
     return reply
@@ -216,7 +216,8 @@ def _collect(pid, read_end, token, deadline, cap):
         return {"gone": why}
     data = b"".join(chunks)
     head = len(token) + 8
-    if len(data) < head or data[: len(token)] != token or int.from_bytes(data[len(token):head], "big") != len(data) - head:
+    framed = len(data) >= head and data[: len(token)] == token
+    if not framed or int.from_bytes(data[len(token):head], "big") != len(data) - head:
         return {"gone": "its process ended without a reply"}
     return json.loads(data[head:])
 

@@ -211,7 +211,7 @@ class ConvLoss:
     """``L(x) = sum(conv2d(x, k)**2) / 2``: a function input, with its exact gradient.
 
     The learner's kernel gets a plain NumPy function computing the same
-    loss (:data:`convlab.grading.inside.answers.CALLABLES`); the judge uses
+    loss (:data:`convlab.grading.plain.CALLABLES`); the judge uses
     :meth:`gradient`, computed by convlab in its own process.
     """
 
@@ -225,7 +225,7 @@ class ConvLoss:
         return convlab.conv2d_backward(x, self.k, convlab.conv2d(x, self.k))[0]
 
     def encode_input(self):
-        from ..inside.answers import encode_input
+        from ..plain import encode_input
 
         return {"__callable__": "half_squared_correlation", "args": [encode_input(self.k)]}
 

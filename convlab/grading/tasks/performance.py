@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, WINDOW_VIEWS, Rule
+from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, Rule
 from .base import Case, Mistake, Task, conv_task, flip, floats, ints, transposed
 
 import convlab
