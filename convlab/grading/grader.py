@@ -380,10 +380,16 @@ def add_arguments(parser):
                         help="where each result is written as it finishes (default grades.jsonl)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the results already in --results and grade only the notebooks they miss")
+    parser.add_argument("--executed", metavar="FOLDER",
+                        help="also write each notebook as it ran there (its outputs, for feedback)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (default 1)")
     parser.add_argument(
         "--timeout", type=int, default=defaults.cell_timeout, metavar="SECONDS",
         help=f"seconds one cell may run (default {defaults.cell_timeout})",
+    )
+    parser.add_argument(
+        "--call-timeout", type=float, default=defaults.call_timeout, metavar="SECONDS",
+        help=f"seconds one call of an answer may run (default {defaults.call_timeout:g})",
     )
     parser.add_argument(
         "--notebook-timeout", type=int, default=defaults.notebook_timeout, metavar="SECONDS",
@@ -407,7 +413,8 @@ def main(args):
         print("error: no notebooks found in " + ", ".join(args.paths), file=sys.stderr)
         return EXIT_UNGRADABLE
     limits = Limits(
-        cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_bytes=int(args.memory * 2**30)
+        cell_timeout=args.timeout, call_timeout=getattr(args, "call_timeout", Limits.call_timeout),
+        notebook_timeout=args.notebook_timeout, memory_bytes=int(args.memory * 2**30),
     )
     sandbox = Sandbox(limits, isolate=not getattr(args, "no_sandbox", False))
     try:
@@ -419,16 +426,39 @@ def main(args):
     gradebook = Gradebook(args.results, resume=getattr(args, "resume", False)) if getattr(args, "results", None) \
         else None
     progress = progress_bar(sys.stderr) if sys.stderr.isatty() and len(paths) > 1 else None
+    executed = getattr(args, "executed", None)
     try:
-        grades = grade(paths, jobs=args.jobs, progress=progress, sandbox=sandbox, gradebook=gradebook)
+        grades = grade(paths, jobs=args.jobs, progress=progress, sandbox=sandbox, gradebook=gradebook,
+                       keep=bool(executed))
     except KeyboardInterrupt:
         print(f"\nstopped: the results so far are in {args.results}; grade again with --resume to go on",
               file=sys.stderr)
         return EXIT_UNGRADABLE
     print(json_report(grades) if args.json else text_report(grades))
+    if executed:
+        write_executed(grades, executed)
     if args.csv:
         write_csv(grades, args.csv, TASKS)
     return exit_status(grades, args.strict)
+
+
+def write_executed(grades, folder):
+    """Each executed notebook as ``FOLDER/<file name>`` (``<stem>-2.ipynb`` and so on when names repeat)."""
+    import nbformat
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = set()
+    for g in grades:
+        if g.executed is None:
+            continue
+        stem, number = Path(g.path).stem, 1
+        name = f"{stem}.ipynb"
+        while name in taken:
+            number += 1
+            name = f"{stem}-{number}.ipynb"
+        taken.add(name)
+        nbformat.write(g.executed, folder / name)
 
 
 def exit_status(grades, strict=False):

@@ -32,6 +32,11 @@ from convlab.windows import memory_owner
 __all__ = ["encode_input", "decode_input", "encode_answer", "decode_answer", "npy", "reaches_outside",
            "MAX_ANSWER_BYTES", "SCALAR_TYPES", "CALLABLES"]
 
+# NumPy's routines bound once, at import: an answer that rebinds np.save or np.ndarray in the grader's
+# interpreter changes its own view of NumPy, not how its reply is encoded.
+_save, _load, _asarray, _array, _ascontiguousarray = np.save, np.load, np.asarray, np.array, np.ascontiguousarray
+_ndarray, _generic, _byte_bounds = np.ndarray, np.generic, np.lib.array_utils.byte_bounds
+
 #: Largest answer, in bytes, that is sent back.
 MAX_ANSWER_BYTES = 64 * 2**20
 
@@ -40,12 +45,12 @@ SCALAR_TYPES = (bool, int, float, str, type(None))
 
 def npy(array):
     buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
+    _save(buffer, array, allow_pickle=False)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _fromnpy(text):
-    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
+    return _load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
 
 
 def encode_input(value):
@@ -56,15 +61,15 @@ def encode_input(value):
     sliced input arrives transposed or sliced.  Objects with an
     ``encode_input()`` method (the tasks' special inputs) send what it returns.
     """
-    if isinstance(value, np.ndarray):
+    if isinstance(value, _ndarray):
         owner = memory_owner(value)
         if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
-            owner = value = np.array(value)
+            owner = value = _array(value)
         offset = value.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
         return {"__array__": {"memory": npy(owner), "offset": int(offset),
                               "shape": list(value.shape), "strides": list(value.strides)}}
-    if isinstance(value, np.generic):
-        return {"__scalar__": npy(np.asarray(value))}
+    if isinstance(value, _generic):
+        return {"__scalar__": npy(_asarray(value))}
     if isinstance(value, tuple):
         return {"__tuple__": [encode_input(v) for v in value]}
     if isinstance(value, list):
@@ -90,7 +95,7 @@ def decode_input(data):
         if not memory.flags.writeable:
             memory = memory.copy()
         base = memory.ravel(order="A")  # memory order: a view for C and Fortran arrays alike
-        return np.ndarray(spec["shape"], memory.dtype, buffer=base, offset=spec["offset"], strides=spec["strides"])
+        return _ndarray(spec["shape"], memory.dtype, buffer=base, offset=spec["offset"], strides=spec["strides"])
     if "__scalar__" in data:
         return _fromnpy(data["__scalar__"])[()]
     if "__tuple__" in data:
@@ -114,14 +119,14 @@ def encode_answer(value, depth=0):
     whatever the learner's kernel says it is.
     """
     kind = type(value)
-    if kind is np.ndarray:
+    if kind is _ndarray:
         if value.dtype.hasobject or value.dtype.kind not in "biufc":
             return {"__not_plain__": f"an array of dtype {value.dtype}"}
         if reaches_outside(value):
             return {"__outside__": {"shape": list(value.shape), "dtype": str(value.dtype)}}
         if value.nbytes > MAX_ANSWER_BYTES:
             return {"__not_plain__": f"an array of {value.nbytes:,} bytes, too large to send"}
-        return {"__array__": npy(np.ascontiguousarray(value))}
+        return {"__array__": npy(_ascontiguousarray(value))}
     if kind in SCALAR_TYPES:
         if kind is float and value != value:
             return {"__float__": "nan"}
@@ -130,8 +135,8 @@ def encode_answer(value, depth=0):
         return value
     if kind is complex:
         return {"__complex__": [value.real, value.imag]}
-    if isinstance(value, np.generic) and kind in _NUMPY_SCALARS:
-        return {"__scalar__": npy(np.asarray(value))}
+    if isinstance(value, _generic) and kind in _NUMPY_SCALARS:
+        return {"__scalar__": npy(_asarray(value))}
     if kind in (tuple, list):
         if depth > 4 or len(value) > 100_000:
             return {"__not_plain__": f"a {kind.__name__} nested too deep or too long"}
@@ -180,8 +185,8 @@ def reaches_outside(view):
     """Whether an array view addresses bytes outside the memory it belongs to."""
     if view.base is None or view.size == 0:
         return False
-    low, high = np.lib.array_utils.byte_bounds(view)
-    own_low, own_high = np.lib.array_utils.byte_bounds(memory_owner(view))
+    low, high = _byte_bounds(view)
+    own_low, own_high = _byte_bounds(memory_owner(view))
     return low < own_low or high > own_high
 
 
@@ -195,7 +200,7 @@ def _half_squared_correlation(k):
     einsum = np.einsum  # bound now: a guard may replace np.einsum later
 
     def loss(x):
-        x = np.asarray(x, dtype=float)
+        x = _asarray(x, dtype=float)
         windows = sliding_window_view(x, k.shape[-2:], axis=(-2, -1))
         out = einsum("...ijrs,...rs->ij", windows, k, optimize=True)
         return float((out**2).sum() / 2)

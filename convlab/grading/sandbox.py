@@ -266,7 +266,7 @@ class Sandbox:
         size = str(self.limits.memory_bytes)
         command += ["--proc", "/proc", "--dev", "/dev",
                     "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME, "--dir", WORK,
-                    "--chdir", WORK, "--"]
+                    "--remount-ro", "/", "--chdir", WORK, "--"]
         return command + argv
 
     def _run(self, argv, payload, timeout, cap):

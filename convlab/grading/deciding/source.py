@@ -308,6 +308,12 @@ class Source:
                     dotted = self.dotted(sub, local)
                     if dotted:
                         names.add(dotted)
+                        if not isinstance(sub.ctx, ast.Load):  # np.save = ..., del np.einsum
+                            unsafe.add(f"replaces {dotted}")
+                elif isinstance(sub, ast.Subscript) and not isinstance(sub.ctx, ast.Load):
+                    dotted = self.dotted(sub.value, local)
+                    if dotted:  # convlab.choose.IMPLEMENTATIONS["loops"] = ...
+                        unsafe.add(f"changes {dotted}")
                 elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                     if sub.id in own and sub.id not in local:
                         continue  # a parameter or a local variable, not the notebook's name

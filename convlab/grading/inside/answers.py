@@ -45,6 +45,9 @@ TIME_LIMIT = Limits().call_timeout
 
 _MISSING = object()
 
+# Bound once, at import (see convlab.grading.plain): the facts about an answer are read with these.
+_ndarray, _shares_memory, _ascontiguousarray = np.ndarray, np.shares_memory, np.ascontiguousarray
+
 
 class TimeUp(BaseException):
     """Raised into the answer when it runs longer than its time limit."""
@@ -52,11 +55,11 @@ class TimeUp(BaseException):
 
 def _facts(value, args):
     """What the grader may ask about an array answer besides its values."""
-    if type(value) is not np.ndarray or reaches_outside(value):
+    if type(value) is not _ndarray or reaches_outside(value):
         return None
     return {
         "shares": [
-            bool(isinstance(a, np.ndarray) and a.size and value.size and np.shares_memory(value, a, max_work=10**6))
+            bool(isinstance(a, _ndarray) and a.size and value.size and _shares_memory(value, a, max_work=10**6))
             for a in args
         ],
         "writeable": bool(value.flags.writeable),
@@ -180,7 +183,7 @@ def _call(answer, case, guards, namespace, seconds, hook):
         reply["answer"] = encode_answer(got)
         reply["facts"] = _facts(got, args)
     reply["args_after"] = [
-        {"__array__": npy(np.ascontiguousarray(a))} if type(a) is np.ndarray else None for a in args
+        {"__array__": npy(_ascontiguousarray(a))} if type(a) is _ndarray else None for a in args
     ]
     return reply
 
