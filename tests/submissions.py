@@ -10,6 +10,7 @@ them (``zz_after_*``), so any attack that reached another submission, the
 installation or a later run shows as a lost point or a flag there.
 """
 
+import ast
 import base64
 import copy
 import re
@@ -58,9 +59,29 @@ def imports_at(nb):
     return next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and "import" in cell.source) + 1
 
 
+def lean(nb):
+    """``nb`` without its demonstrations: only cells of imports, definitions and checks stay.
+
+    The attacks need what defines and checks the answers, not the timing sweeps and
+    figures around them; leaving those out keeps the class quick to grade.
+    """
+    def needed(cell):
+        if cell.cell_type != "code":
+            return True
+        try:
+            body = ast.parse(cell.source).body
+        except SyntaxError:
+            return True
+        kinds = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign)
+        return all(isinstance(s, kinds) or (isinstance(s, ast.Expr) and "check(" in ast.unparse(s)) for s in body)
+
+    nb.cells = [cell for cell in nb.cells if needed(cell)]
+    return nb
+
+
 def answered(name, table):
-    """The solution, with each task of ``table`` answered by the code given there instead."""
-    nb = solution(name)
+    """The solution (without its demonstrations), with each task of ``table`` answered by the code given there."""
+    nb = lean(solution(name))
     for task in EXERCISES[name]:
         if task in table:
             definition_cell(nb, task).source = table[task]
@@ -424,7 +445,8 @@ os.kill(-1, signal.SIGKILL)
 
 LOOK_AROUND = r"""
 import glob, os, socket
-found = [p for p in glob.glob("/**/*.ipynb", recursive=True) if "site-packages" not in p]
+found = [p for root in ("/home", "/tmp", "/work", "/root", "/srv", "/mnt", "/var")
+         for p in glob.glob(root + "/**/*.ipynb", recursive=True) if "site-packages" not in p]
 found += [p for p in glob.glob("/proc/[0-9]*/cmdline") if "kernel" in open(p, "rb").read().decode(errors="ignore")
           and os.path.basename(os.path.dirname(p)) not in (str(os.getpid()), str(os.getppid()))][:3]
 connected = []
@@ -468,8 +490,8 @@ PARSER_BOMB = "x = " + "-" * 200_000 + "1"
 DISPLAY_FLOOD = """
 from IPython.display import display
 handle = display({"text/plain": "start"}, raw=True, display_id=True)
-for i in range(4000):
-    handle.update({"text/plain": str(i) * 30_000}, raw=True)
+for i in range(1000):
+    handle.update({"text/plain": str(i) * 20_000}, raw=True)
 """
 
 DEFINITION_LOOP = """
@@ -488,20 +510,20 @@ def attacks():
     found = {}
     for stem, cell in (("persist", PERSIST), ("outlive", OUTLIVE), ("processes", MANY_PROCESSES),
                        ("look_around", LOOK_AROUND), ("parser_bomb", PARSER_BOMB), ("display_flood", DISPLAY_FLOOD)):
-        nb = solution("01_loops")
+        nb = lean(solution("01_loops"))
         add_cell(nb, cell, at=imports_at(nb))
         found[f"{stem}_01_loops"] = nb
-    nb = solution("01_loops")
+    nb = lean(solution("01_loops"))
     add_cell(nb, KILL_PARENT)
     found["kill_parent_01_loops"] = nb
-    nb = solution("01_loops")
+    nb = lean(solution("01_loops"))
     nb.metadata["convlab"] = "01_loops"  # metadata of an unexpected type: the file name tells
     found["bad_metadata_01_loops"] = nb
     for name in ("01_loops", "08_make_it_learn"):
         nb = exercise(name)
         add_cell(nb, obfuscated(TAKEOVER), at=imports_at(nb))
         found[f"takeover_{name}"] = nb
-    nb = solution("08_make_it_learn")
+    nb = lean(solution("08_make_it_learn"))
     definition_cell(nb, "conv_bias_grad").source = DEFINITION_LOOP
     found["definition_loop_08_make_it_learn"] = nb
     for name, table in ROUNDABOUT.items():
@@ -579,7 +601,7 @@ UNUSUAL = {
 
 def broken():
     """Submissions of 01_loops, each broken in one way."""
-    source = solution("01_loops")
+    source = lean(solution("01_loops"))
 
     def syntax_error(nb):
         code_cell(nb, "def conv2d_loops(").source = "def conv2d_loops(x, k)\n    return x"
@@ -630,6 +652,9 @@ def solution_with_outputs(name, text):
 
 # --- the class ----------------------------------------------------------------------------------------
 
+#: Exercises whose records are forged and comparisons patched (the grader never reads either, so a few show it).
+FORGED = ("00_start_here", "04_stride_padding_dilation", "08_make_it_learn")
+
 #: Honest notebooks graded again after everything else.
 AFTER = ("01_loops", "02_memory_and_strides", "07_beyond")
 
@@ -641,14 +666,15 @@ def build(folder):
     for name in EXERCISES:
         notebooks[f"a_honest_{name}"] = solution(name)
         notebooks[f"untouched_{name}"] = exercise(name)
-        notebooks[f"forged_{name}"] = forged_and_patched(name)
+        if name in FORGED:
+            notebooks[f"forged_{name}"] = forged_and_patched(name)
         notebooks[f"shortcuts_{name}"] = answered(name, SHORTCUTS)
     for name, table in UNUSUAL.items():
         notebooks[f"unusual_{name}"] = answered(name, table)
     notebooks.update(attacks())
     notebooks.update(broken())
     for name in AFTER:
-        notebooks[f"zz_after_{name}"] = solution(name)
+        notebooks[f"zz_after_{name}"] = lean(solution(name))
     paths = {}
     for stem, nb in notebooks.items():
         paths[stem] = folder / f"{stem}.ipynb"

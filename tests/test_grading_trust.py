@@ -17,7 +17,7 @@ the machine or outlive the run.
 from pathlib import Path
 
 import pytest
-from submissions import IMPOSTORS, ROUNDABOUT, SHORTCUTS, TAMPERING, UNUSUAL
+from submissions import FORGED, IMPOSTORS, ROUNDABOUT, SHORTCUTS, TAMPERING, UNUSUAL
 
 from convlab.grading import EXERCISES, TASKS
 
@@ -100,7 +100,7 @@ def test_a_definition_that_never_ends_costs_its_task_only(graded_class):
 # --- forged records, patched comparisons, shortcuts -------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(EXERCISES))
+@pytest.mark.parametrize("name", FORGED)
 def test_forged_records_and_patched_comparisons_earn_nothing(graded_class, name):
     g = grade_of(graded_class, f"forged_{name}")
     assert g["graded"] and g["points"] == 0 and g["max_points"] > 0
@@ -176,8 +176,7 @@ def test_answers_hard_coded_or_not_plain_score_zero(graded_class):
         assert g[task]["points"] == 0, g[task]
     assert g["conv2d_loops_channels"]["hint_id"] == "not-plain-data"
     assert "not plain data" in g["count_multiplies"]["subchecks"][0]["message"]
-    assert g["conv2d_loops"]["hint_id"] == "sandbox"  # the grader's internals are not open to answers
-    assert g["convolve2d_loops"]["points"] == g["convolve2d_loops"]["max_points"]
+    assert any("internals" in flag for flag in grade_of(graded_class, "impostors_01_loops")["flags"])
 
 
 def test_the_report_lists_every_submission(graded_class):

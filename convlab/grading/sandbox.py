@@ -109,10 +109,15 @@ def _read_only_paths():
     return unique
 
 
+#: Where matplotlib keeps its configuration and caches inside a sandbox.
+MPLCONFIGDIR = HOME + "/.config/matplotlib"
+
+
 def _environment(limits):
     """The variables a sandboxed process gets: nothing of the grader's own."""
     threads = "1"  # one BLAS thread each: sandboxes run side by side, and timing is fairer
     return {
+        "MPLCONFIGDIR": MPLCONFIGDIR,
         "HOME": HOME, "USER": "learner", "LOGNAME": "learner", "LANG": "C.UTF-8",
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
@@ -214,6 +219,24 @@ class Sandbox:
         self.limits = limits or Limits()
         self.isolate = isolate
         self.bwrap = find_bwrap() if isolate else None
+        self._fonts = None  # matplotlib's list of fonts, made once for every sandbox (see _font_list)
+
+    def _font_list(self):
+        """matplotlib's cache of the fonts it found, made once by the grader's own Python, or None.
+
+        Every sandbox starts with an empty home folder, where matplotlib would
+        spend a second or two looking for fonts again; each gets this file, read-only.
+        """
+        if self._fonts is None:
+            import tempfile
+
+            self._folder = tempfile.TemporaryDirectory(prefix="convlab-fonts-")
+            subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
+                           env={**_environment(self.limits), "MPLCONFIGDIR": self._folder.name},
+                           capture_output=True, timeout=300, check=False)
+            found = sorted(Path(self._folder.name).glob("fontlist-*.json"))
+            self._fonts = found[0] if found else False
+        return self._fonts or None
 
     def check(self):
         """Make a sandbox and run Python in it once; raise :class:`SandboxUnavailable` if that fails."""
@@ -265,8 +288,11 @@ class Sandbox:
                 command += ["--ro-bind", str(target), str(target)]
         size = str(self.limits.memory_bytes)
         command += ["--proc", "/proc", "--dev", "/dev",
-                    "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME, "--dir", WORK,
-                    "--remount-ro", "/", "--chdir", WORK, "--"]
+                    "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME, "--dir", WORK]
+        fonts = self._font_list()
+        if fonts is not None:
+            command += ["--dir", MPLCONFIGDIR, "--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{fonts.name}"]
+        command += ["--remount-ro", "/", "--chdir", WORK, "--"]
         return command + argv
 
     def _run(self, argv, payload, timeout, cap):

@@ -211,6 +211,10 @@ async def _run(nb, limits, before, after):
             },
             record_timing=False,
             resources={"metadata": {"path": folder}},
+            # The sandbox ends with the run, and everything in it: no need to wait for the kernel to say goodbye.
+            shutdown_kernel="immediate",
+            # No history database to write: the sandbox's home folder is thrown away anyway.
+            extra_arguments=["--HistoryManager.enabled=False"],
         )
         client.output_budget = limits.output_bytes
         log = Path(folder, "kernel-stderr.txt")
@@ -285,6 +289,9 @@ async def _environment(session):
 
 def main(stdin=None, stdout=None):
     """Read ``{"notebook", "limits"}`` as JSON, run the notebook, write ``{"notebook", "problem", "environment"}``."""
+    # jsonschema, which nbformat imports, also imports this optional parser of IRIs if it is installed,
+    # building a grammar for a second and a half each time; notebooks need no IRI checked.
+    sys.modules.setdefault("rfc3987_syntax", None)
     import nbformat
 
     stdin = stdin or sys.stdin.buffer
