@@ -406,7 +406,9 @@ import glob, json, os, time
 # MARKER
 deadline = time.time() + 120
 while time.time() < deadline:
-    for path in glob.glob("/tmp/**/*.json", recursive=True) + glob.glob(os.path.expanduser("~/**/kernel-*.json"), recursive=True):
+    found = glob.glob("/tmp/**/*.json", recursive=True)
+    found += glob.glob(os.path.expanduser("~/**/kernel-*.json"), recursive=True)
+    for path in found:
         try:
             from jupyter_client import BlockingKernelClient
             client = BlockingKernelClient(connection_file=path)

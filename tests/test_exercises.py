@@ -30,7 +30,7 @@ def test_every_lesson_has_an_exercise():
 
 def test_untouched_exercises_score_zero(graded_class):
     for name, g in untouched(graded_class).items():
-        assert g["graded"], g["error"]
+        assert g["graded"], (name, g["error"])
         assert g["points"] == 0 and g["max_points"] > 0
         assert {t["status"] for t in g["tasks"]} == {"not attempted"}, [(t["task"], t["status"]) for t in g["tasks"]]
 
