@@ -130,7 +130,8 @@ def _grade(path, sandbox, keep, seed):
     ]
     replies = {}
     if asked:
-        timeout = sum(30 + (len(t["request"]["cases"]) + 1) * (limits.call_timeout + 2) for t in asked) + 60
+        timeout = sum(limits.definition_timeout + 5 + (len(t["request"]["cases"]) + 1) * (limits.call_timeout + 2)
+                      for t in asked) + 60
         outcome = sandbox.run("ask", {"cells": source.cells, "tasks": asked, "limits": limits.to_dict()}, timeout)
         if outcome.problem is not None:
             return _ungradable(path, sandbox, f"could not ask its answers: {outcome.problem}", exercise)

@@ -33,6 +33,8 @@ class Limits:
         Seconds one cell may run before the kernel is interrupted.
     call_timeout : float
         Seconds one call of an answer, on one case's inputs, may run.
+    definition_timeout : float
+        Seconds the statements that define one task's answer may run, in the questions' interpreter.
     notebook_timeout : int
         Seconds the whole notebook may run, all its cells.
     memory_bytes : int
@@ -46,14 +48,15 @@ class Limits:
     output_bytes : int
         Output kept from the whole notebook; the rest is dropped, with a note.
     reply_bytes : int
-        The most a sandbox may send back; a larger reply makes the notebook
-        "could not grade".
+        The most a sandbox may send back, and the largest answer sent; a larger
+        reply makes the notebook "could not grade".
     notebook_bytes : int
         The largest notebook file the grader reads.
     """
 
     cell_timeout: int = 60
     call_timeout: float = 10.0
+    definition_timeout: float = 10.0
     notebook_timeout: int = 900
     memory_bytes: int = DEFAULT_MEMORY
     processes: int = 256

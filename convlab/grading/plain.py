@@ -27,6 +27,8 @@ import io
 
 import numpy as np
 
+from .limits import Limits
+
 from convlab.windows import memory_owner
 
 __all__ = ["encode_input", "decode_input", "encode_answer", "decode_answer", "npy", "reaches_outside",
@@ -38,7 +40,7 @@ _save, _load, _asarray, _array, _ascontiguousarray = np.save, np.load, np.asarra
 _ndarray, _generic, _byte_bounds = np.ndarray, np.generic, np.lib.array_utils.byte_bounds
 
 #: Largest answer, in bytes, that is sent back.
-MAX_ANSWER_BYTES = 64 * 2**20
+MAX_ANSWER_BYTES = Limits.reply_bytes
 
 #: Python types an answer may be, besides arrays, NumPy numbers, tuples and lists.
 SCALAR_TYPES = (bool, int, float, str, type(None))

@@ -34,7 +34,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import resource
 import selectors
 import shutil
 import signal
@@ -159,12 +158,6 @@ class ControlGroup:
 
     def __bool__(self):
         return bool(self.dirs)
-
-    def join(self):
-        """Move the calling process into the group (runs between fork and exec)."""
-        for path in self.dirs:
-            with open(path / "cgroup.procs", "w") as handle:
-                handle.write("0")
 
     def remove(self):
         """Kill whatever is left in the group, then remove it."""
@@ -299,21 +292,16 @@ class Sandbox:
         limits = self.limits
         group = ControlGroup(limits)
         is_root = os.geteuid() == 0
-        nproc = None if group or is_root else _user_processes() + limits.processes
-
-        def prepare():  # in the child, between fork and exec
-            if group:
-                group.join()
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            if nproc is not None:
-                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-
+        nproc = 0 if group or is_root else _user_processes() + limits.processes
+        # A small launcher sets the limits and joins the control group, then becomes bwrap: no
+        # preexec_fn, which is not safe in a grader that runs sandboxes from several threads.
+        launcher = [sys.executable, "-I", "-S", "-c", _LAUNCH, str(limits.memory_bytes), str(nproc),
+                    *[str(path / "cgroup.procs") for path in group.dirs], "--"]
         env = None if self.isolate else {**_environment(limits), "HOME": os.environ.get("HOME", "/tmp")}
         try:
             process = subprocess.Popen(
-                self._command(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                preexec_fn=prepare, start_new_session=True, env=env, cwd="/" if self.isolate else None,
+                launcher + self._command(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True, env=env, cwd="/" if self.isolate else None,
             )
         except OSError as err:
             group.remove()
@@ -332,6 +320,23 @@ class Sandbox:
             return Outcome(reply=json.loads(data), stderr=text)
         except (ValueError, RecursionError):
             return Outcome(problem="the sandbox's reply is not JSON" + _last_line(text), stderr=text)
+
+
+#: The launcher: ``python -c _LAUNCH MEMORY NPROC [cgroup.procs ...] -- COMMAND...``.
+_LAUNCH = """
+import os, resource, sys
+memory, nproc, *rest = sys.argv[1:]
+split = rest.index("--")
+for procs in rest[:split]:
+    with open(procs, "w") as handle:
+        handle.write("0")
+resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+if int(nproc):
+    resource.setrlimit(resource.RLIMIT_NPROC, (int(nproc), int(nproc)))
+command = rest[split + 1:]
+os.execv(command[0], command)
+"""
 
 
 def _last_line(text):

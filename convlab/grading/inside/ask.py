@@ -61,9 +61,6 @@ REMOVED_BUILTINS = ("eval", "exec", "compile", "open", "input", "breakpoint", "h
 #: Modules the audit hook lets load while an answer runs (libraries load their own parts lazily).
 HOOK_ROOTS = library.ROOTS + library.STDLIB + ("warnings", "contextlib", "re", "textwrap", "string", "abc")
 
-#: Seconds a task's process may spend defining the notebook's names, besides its calls.
-DEFINITION_SECONDS = 10.0
-
 
 def _cell_file(index):
     return f"<cell {index + 1}>"
@@ -156,10 +153,10 @@ def _answer(task, compiled, hook, limits):
     problems = []
     for place, code in zip(task["statements"], codes):
         try:
-            with answers.time_limit(DEFINITION_SECONDS):
+            with answers.time_limit(limits.definition_timeout):
                 exec(code, namespace)
         except answers.TimeUp:
-            problems.append(f"{_cell_file(place[0])}: stopped after {DEFINITION_SECONDS:g} s while defining it")
+            problems.append(f"{_cell_file(place[0])}: stopped after {limits.definition_timeout:g} s while defining it")
         except BaseException as err:  # noqa: BLE001 - a definition that fails leaves its name undefined
             problems.append(f"{_cell_file(place[0])}: {answers.describe_error(err)}")
     reply = answers.respond(task["request"], namespace, hook=hook)
@@ -179,10 +176,9 @@ def _child(task, compiled, hook, limits, write_end, token):
             data = json.dumps(_answer(task, compiled, hook, limits)).encode()
         except BaseException as err:  # noqa: BLE001 - SystemExit and the like, from the answer
             data = json.dumps({"gone": f"the answer stopped its process ({type(err).__name__})"}).encode()
-        with hook.paused():
-            view = memoryview(token + len(data).to_bytes(8, "big") + data)
-            while view:
-                view = view[os.write(write_end, view):]
+        view = memoryview(token + len(data).to_bytes(8, "big") + data)
+        while view:
+            view = view[os.write(write_end, view):]
     finally:
         os._exit(0)
 
@@ -235,7 +231,7 @@ def answer_tasks(request):
     for task in tasks:
         cases = len(task["request"].get("cases", []))
         seconds = task["request"].get("time_limit") or limits.call_timeout
-        deadline = time.monotonic() + DEFINITION_SECONDS + (cases + 1) * (seconds + 2)
+        deadline = time.monotonic() + limits.definition_timeout + (cases + 1) * (seconds + 2)
         token = secrets.token_bytes(32)
         read_end, write_end = os.pipe()
         pid = os.fork()

@@ -36,6 +36,7 @@ this task does not allow np.convolve
 (['np.convolve'], 'convolve')
 """
 
+import gc
 import importlib
 import sys
 import sysconfig
@@ -243,11 +244,17 @@ class Hook:
 
     @contextmanager
     def paused(self):
+        """Let everything through while the grader's own code runs (no collection of garbage meanwhile,
+        so no finaliser of the learner's can run in the window)."""
+        collecting = gc.isenabled()
+        gc.disable()
         self._paused += 1
         try:
             yield
         finally:
             self._paused -= 1
+            if collecting:
+                gc.enable()
 
     def __call__(self, event, args):
         if not self._strict or self._paused:

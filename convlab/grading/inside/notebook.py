@@ -75,7 +75,7 @@ def _client_class():
     class CappedClient(NotebookClient):
         """nbclient's client, keeping at most ``output_budget`` bytes of output, display updates included."""
 
-        output_budget = 2 * 2**20
+        output_budget = Limits.output_bytes
         _truncated = False
 
         def process_message(self, msg, cell, cell_index):
