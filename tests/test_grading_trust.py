@@ -164,6 +164,12 @@ def test_a_file_written_by_an_answer_is_refused_while_it_runs(graded_class):
     assert "np.save('/tmp/leak.npy', x)" in first["where"]
 
 
+def test_no_chain_of_attributes_leads_out_of_numpy(graded_class):
+    first = tasks_of(grade_of(graded_class, "tampering_01_loops"))["conv2d_loops_channels"]["subchecks"][0]
+    assert first["message"] == (
+        "breaks the rule of this task: it calls numpy.ma.core.builtins"), first
+
+
 def test_an_error_message_cannot_forge_a_report_line(graded_class):
     result = tasks_of(grade_of(graded_class, "tampering_01_loops"))["count_multiplies"]
     assert "\x1b" not in result["first_failure"] and "\n" not in result["first_failure"]

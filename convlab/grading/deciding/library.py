@@ -38,7 +38,8 @@ import importlib
 import types
 
 __all__ = [
-    "ROOTS", "STDLIB", "CLOSED", "IMPORTED", "table", "prepare", "resolve", "problem", "allowed_module", "module_of",
+    "ROOTS", "STDLIB", "CLOSED", "IMPORTED", "table", "prepare", "resolve", "problem", "allowed_module", "closed",
+    "module_of",
 ]
 
 #: The libraries graded code may use, besides Python's own modules in :data:`STDLIB`.
@@ -64,7 +65,8 @@ CLOSED = (
 #: What :func:`table` imports: the modules where learners find routines, so their names resolve.
 IMPORTED = (
     "numpy", "numpy.fft", "numpy.linalg", "numpy.random", "numpy.lib", "numpy.lib.stride_tricks",
-    "numpy.polynomial",
+    "numpy.lib.array_utils", "numpy.lib.scimath", "numpy.lib.mixins", "numpy.polynomial", "numpy.ma",
+    "numpy.char", "numpy.rec", "numpy.strings", "numpy.dtypes", "numpy.exceptions",
     "scipy", "scipy.signal", "scipy.ndimage", "scipy.special", "scipy.fft", "scipy.linalg",
     "convlab", "convlab.params", "convlab.windows", "convlab.methods", "convlab.fast", "convlab.choose",
     "convlab.conv", "convlab.pooling", "convlab.backward", "convlab.fourier", "convlab.winograd",
@@ -154,6 +156,12 @@ def module_of(obj):
     return name if isinstance(name, str) else None
 
 
+def closed(dotted):
+    """Whether ``dotted`` is, or is inside, a part of the libraries closed to graded code, or private."""
+    return any(part.startswith("_") for part in dotted.split(".")) or any(
+        dotted == c or dotted.startswith(c + ".") for c in CLOSED)
+
+
 def allowed_module(name):
     """Whether graded code may import the module ``name`` (or bind a name from it)."""
     parts = name.split(".")
@@ -161,7 +169,7 @@ def allowed_module(name):
         return False
     if any(part.startswith("_") for part in parts):
         return False
-    return not any(name == closed or name.startswith(closed + ".") for closed in CLOSED)
+    return not closed(name)
 
 
 def problem(dotted):

@@ -59,6 +59,9 @@ SAFE_SPECIAL_ATTRIBUTES = frozenset({"__init__", "__name__"})
 #: Strings that name NumPy's raw-memory interfaces: an object carrying them is an array at any address.
 RAW_MEMORY = ("__array_interface__", "__array_struct__", "__dlpack__", "__buffer__")
 
+#: Attributes graded code may not read, special or not: an array's raw memory through ctypes.
+UNSAFE_ATTRIBUTES = frozenset({"ctypes"})
+
 
 @dataclass(frozen=True)
 class Uses:
@@ -381,8 +384,11 @@ def _unsafe(node):
     """What in ``node`` the grader does not run: special attributes, raw memory, special methods."""
     found = set()
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Attribute) and _special(sub.attr) and sub.attr not in SAFE_SPECIAL_ATTRIBUTES:
+        if isinstance(sub, ast.Attribute) and (
+                (_special(sub.attr) and sub.attr not in SAFE_SPECIAL_ATTRIBUTES) or sub.attr in UNSAFE_ATTRIBUTES):
             found.add(f"reads .{sub.attr}")
+        elif _is_getattr_call(sub) and (_special(sub.args[1].value) or sub.args[1].value in UNSAFE_ATTRIBUTES):
+            found.add(f"reads .{sub.args[1].value}")
         elif isinstance(sub, ast.Name) and _special(sub.id) and sub.id not in SAFE_SPECIAL_ATTRIBUTES:
             found.add(f"uses {sub.id}")
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and any(r in sub.value for r in RAW_MEMORY):

@@ -45,6 +45,7 @@ import select
 import signal
 import sys
 import time
+import types
 
 from ..deciding import library
 from ..deciding.rules import binding
@@ -105,15 +106,15 @@ def _rule(task_name):
 
 
 def _bind(dotted, rule):
-    """The object a notebook's name stands for, as the task's rule allows it."""
+    """The object a notebook's name stands for, as the task's rule allows it: a module only as a :class:`View`."""
     how = binding(dotted, rule)
     if "refuse" in how:
         return Refusing(dotted, how["refuse"])
     found = library.resolve(dotted)
     if found is None:
         return Refusing(dotted, f"{dotted} cannot be imported here")
-    if "view" in how:
-        return View(found, how["places"])
+    if isinstance(found, types.ModuleType):
+        return View(found, library.allowed_module, how.get("places"))
     return found
 
 

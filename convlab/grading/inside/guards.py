@@ -8,8 +8,9 @@ Two layers, both inside the process that calls the answer:
   records the call and raises :class:`RuleBroken`; each required routine is
   wrapped to count its calls.  The in-notebook ``check()`` and the grader's
   questions use it alike.  Names the notebook imported that its task does not
-  allow at all are bound to a :class:`Refusing` stand-in, and a module of which
-  only some routines are allowed to a :class:`View` of it.
+  allow at all are bound to a :class:`Refusing` stand-in, and a module to a
+  :class:`View` of it, which shows what the task allows and no way out to
+  modules no answer may use.
 - :func:`install` (the grader's fresh interpreter only) adds a PEP 578 audit
   hook before any learner code runs.  Code run later cannot remove it.  From
   :meth:`Hook.strict` on, it refuses, by raising :class:`Refused`: running code
@@ -103,7 +104,7 @@ def guarded(guards, namespace):
     stand_ins = [v for v in namespace.values() if isinstance(v, (Refusing, View))]
     try:
         for stand_in in stand_ins:
-            stand_in.record_to(calls["forbidden"])
+            stand_in._record_to(calls["forbidden"])
         for key, make in (("forbid", refuse), ("require", None)):
             for module_name, attribute, shown in guards.get(key, []):
                 module = _import(module_name)
@@ -123,7 +124,7 @@ def guarded(guards, namespace):
             else:
                 setattr(holder, name, original)
         for stand_in in stand_ins:
-            stand_in.record_to(None)
+            stand_in._record_to(None)
 
 
 def _swap_names(namespace, original, replacement):
@@ -149,7 +150,7 @@ class Refusing:
         object.__setattr__(self, "_message", message)
         object.__setattr__(self, "_record", None)
 
-    def record_to(self, record):
+    def _record_to(self, record):
         object.__setattr__(self, "_record", record)
 
     def _refuse(self):
@@ -168,39 +169,65 @@ class Refusing:
 
 
 class View:
-    """A module of which an answer may use only some routines: those, and nothing else of it.
+    """A module as an answer sees it: what the task allows of it, and no way out to other modules.
+
+    Reading an attribute gives the module's own object, except that a module
+    the answer may not use (``numpy.f2py``, ``numpy.ma.core.builtins``), or
+    anything outside ``places``, raises :class:`RuleBroken` (recorded while
+    :func:`guarded` is active), and a submodule is a view in turn.  Without it,
+    a chain of attributes from NumPy could reach ``builtins`` or ``sys``.
 
     Parameters
     ----------
     module : module
-    places : list of str
-        Dotted names (``"convlab.windows.sliding_windows"``) the answer may use.
+    allowed_module : callable
+        ``allowed_module(name)``: whether an answer may use the module ``name`` at all (also
+        asked, before reading it, of every dotted name, so that no lazy import starts for a
+        module the answer may not have).
+    places : list of str, optional
+        Dotted names (``"convlab.windows.sliding_windows"``) the answer may use;
+        None for everything of the module.
     """
 
-    __slots__ = ("_module", "_places", "_record")
+    __slots__ = ("_module", "_allowed_module", "_places", "_record")
 
-    def __init__(self, module, places):
+    def __init__(self, module, allowed_module, places=None):
         object.__setattr__(self, "_module", module)
-        object.__setattr__(self, "_places", tuple(places))
+        object.__setattr__(self, "_allowed_module", allowed_module)
+        object.__setattr__(self, "_places", None if places is None else tuple(places))
         object.__setattr__(self, "_record", None)
 
-    def record_to(self, record):
+    def _record_to(self, record):
         object.__setattr__(self, "_record", record)
 
-    def __getattr__(self, name):
-        dotted = f"{self._module.__name__}.{name}"
-        if dotted in self._places:
-            return getattr(self._module, name)
-        if any(place.startswith(dotted + ".") for place in self._places):
-            view = View(getattr(self._module, name), self._places)
-            view.record_to(self._record)
-            return view
+    def _refuse(self, dotted, message):
         if self._record is not None:
             self._record.append(dotted)
-        raise RuleBroken(f"this task does not allow {dotted}")
+        raise RuleBroken(message)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        dotted = f"{self._module.__name__}.{name}"
+        if name.startswith("_") or not self._allowed_module(dotted):
+            self._refuse(dotted, f"graded code may not use {dotted}")
+        value = getattr(self._module, name)
+        if type(value) is type(self._module):  # a module
+            if not self._allowed_module(value.__name__):
+                self._refuse(dotted, f"graded code may not use {dotted} (the module {value.__name__})")
+            if self._places is None or any(place.startswith(dotted + ".") for place in self._places):
+                view = View(value, self._allowed_module, self._places)
+                view._record_to(self._record)
+                return view
+        elif self._places is None or dotted in self._places:
+            return value
+        self._refuse(dotted, f"this task does not allow {dotted}")
+
+    def __setattr__(self, name, value):
+        raise RuleBroken(f"an answer may not replace {self._module.__name__}.{name}")
 
     def __repr__(self):
-        return f"<part of module {self._module.__name__}>"
+        return f"<module {self._module.__name__}, as graded code sees it>"
 
 
 # --- the audit hook -------------------------------------------------------------------------------
