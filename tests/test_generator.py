@@ -168,7 +168,8 @@ def test_generation_is_deterministic():
     first = generate(ROOT / "solutions", ROOT / "exercises")
     second = generate(ROOT / "solutions", ROOT / "exercises")
     assert first == second
-    assert all(text.endswith("}\n") or text.endswith("\n") for text in first.values())
+    for path, text in first.items():  # notebooks end with their closing brace and a newline, as git likes
+        assert text.endswith("}\n" if path.suffix == ".ipynb" else "\n") and not text.endswith("\n\n"), path
 
 
 # --- --check ------------------------------------------------------------------------------------
@@ -202,6 +203,30 @@ def test_check_fails_after_a_solution_edit_and_regenerating_fixes_it(tmp_path, c
 
     assert run(solutions, exercises, check=False) == 0
     assert "A sentence added to the task." in (exercises / "01_loops.ipynb").read_text()
+    assert run(solutions, exercises, check=True) == 0
+
+
+def test_the_registry_writes_each_tasks_facts_into_both_notebooks(tmp_path, monkeypatch, capsys):
+    """A title, difficulty, points or rule changed in the registry reaches the solution and the exercise."""
+    import dataclasses
+
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", solutions)
+    shutil.copytree(ROOT / "exercises", exercises)
+    task = TASKS["conv2d_loops"]
+    case = dataclasses.replace(task.cases[0], points=task.cases[0].points + 5)
+    renamed = dataclasses.replace(task, title="a title changed in the registry", difficulty="hard",
+                                  cases=(case,) + task.cases[1:])
+    monkeypatch.setitem(TASKS, "conv2d_loops", renamed)
+    assert run(solutions, exercises, check=True) == 1
+    assert "01_loops.ipynb" in capsys.readouterr().err
+    assert run(solutions, exercises, check=False) == 0
+    for folder in (solutions, exercises):
+        text = read(folder / "01_loops.ipynb")
+        header = next(cell.source for cell in text.cells if cell.source.startswith("## Task 1"))
+        assert header.startswith("## Task 1 · a title changed in the registry\n"), header
+        assert f"**Difficulty:** {DIFFICULTY_STARS['hard']} hard · **Points:** {task.max_points + 5}" in header
+        assert "(17 points in all)" in text.cells[0].source or "(17 points in all)" in text.cells[1].source
     assert run(solutions, exercises, check=True) == 0
 
 

@@ -13,9 +13,16 @@ notebook is the same notebook with:
   past a stub that raises;
 - a first cell saying where the notebook comes from.
 
+What the registry (:mod:`convlab.grading.tasks`) says of each task — its
+title, difficulty, points and rule — is written by the generator, never by
+hand: into each cell tagged ``task-header`` (in the order of the tasks), in
+the solutions notebook and so in its exercise, and the notebook's total into
+its first cell's "(N points in all)".  The author writes what comes after.
+
 The JSON is written as :mod:`convlab.notebooks` writes every notebook, so
-the output depends on the solutions only.  ``--check`` writes nothing and
-exits with 1 when ``exercises/`` differs from what would be generated.
+the output depends on the solutions and the registry only.  ``--check``
+writes nothing and exits with 1 when ``exercises/`` or a solution's task
+facts differ from what would be generated.
 """
 
 from __future__ import annotations
@@ -24,11 +31,13 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["BEGIN", "END", "SOLUTION_ONLY", "strip_solutions", "make_exercise", "generate"]
+__all__ = ["BEGIN", "END", "SOLUTION_ONLY", "TASK_HEADER", "strip_solutions", "write_task_facts", "make_exercise",
+           "generate"]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 SOLUTION_ONLY = "solution-only"
+TASK_HEADER = "task-header"
 RAISES = "raises-exception"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 
@@ -116,6 +125,61 @@ def strip_solutions(source):
     return "\n".join(out)
 
 
+# The lines of a header cell the registry writes: the title, and the lines of facts below it.
+_FACT_LINE = re.compile(r"^(## Task \d+ · .*|\*\*Difficulty:\*\*.*|\*\*Rule:\*\*.*|)$")
+_TOTAL = re.compile(r"\(\d+ points in all\)")
+
+
+def task_header(number, task):
+    """The first lines of a task's header cell, from the registry: title, difficulty and points, rule.
+
+    Examples
+    --------
+    >>> from convlab.grading.tasks import TASKS
+    >>> print(task_header(4, TASKS["count_multiplies"]))
+    ## Task 4 · the cost of the loops
+    <BLANKLINE>
+    **Difficulty:** ★★☆ medium · **Points:** 3
+    """
+    from ..grading.tasks import DIFFICULTY_STARS
+
+    lines = [f"## Task {number} · {task.title}", "",
+             f"**Difficulty:** {DIFFICULTY_STARS[task.difficulty]} {task.difficulty} · **Points:** {task.max_points}"]
+    if task.rule is not None:
+        lines += ["", f"**Rule:** {task.rule.text}"]
+    return "\n".join(lines)
+
+
+def write_task_facts(nb, exercise):
+    """Write the registry's facts into ``nb``'s ``task-header`` cells and its total; ``nb`` is modified.
+
+    Raises
+    ------
+    SolutionMarkerError
+        When the notebook's header cells do not match the registry's tasks one for one.
+    """
+    from ..grading.tasks import EXERCISES, tasks_for
+
+    if exercise not in EXERCISES:
+        raise SolutionMarkerError(f"{exercise}: no exercise of that name in the registry (convlab/grading/tasks)")
+    tasks = tasks_for(exercise)
+    headers = [cell for cell in nb.cells if TASK_HEADER in cell.metadata.get("tags", [])]
+    if len(headers) != len(tasks):
+        raise SolutionMarkerError(
+            f"{exercise}: the registry has {len(tasks)} tasks, the notebook {len(headers)} cells tagged {TASK_HEADER}")
+    for number, (cell, task) in enumerate(zip(headers, tasks), start=1):
+        lines = cell.source.splitlines()
+        body = 0
+        while body < len(lines) and _FACT_LINE.match(lines[body]):
+            body += 1
+        rest = "\n".join(lines[body:])
+        cell.source = task_header(number, task) + ("\n\n" + rest if rest else "")
+    total = sum(task.max_points for task in tasks)
+    for cell in nb.cells[:2]:  # the exercise's own first cell says where it comes from
+        cell.source = _TOTAL.sub(f"({total} points in all)", cell.source)
+    return nb
+
+
 def make_exercise(solution, name):
     """The exercise notebook for one solution notebook.
 
@@ -169,11 +233,13 @@ def make_exercise(solution, name):
         cells.append(cell)
     nb.cells = cells
     nb.metadata["convlab"] = {"exercise": Path(name).stem}
-    return normalise(nb)
+    return normalise(write_task_facts(nb, Path(name).stem))
 
 
 def generate(solutions="solutions", exercises="exercises"):
-    """The files ``exercises/`` should hold, as ``{path: text}``, without writing them.
+    """The files ``exercises/`` should hold, and the solutions with the registry's facts, as ``{path: text}``.
+
+    Nothing is written.
 
     Parameters
     ----------
@@ -183,9 +249,12 @@ def generate(solutions="solutions", exercises="exercises"):
     Returns
     -------
     dict of Path to str
-        One exercise notebook per ``solutions/*.ipynb`` and a README.
+        One exercise notebook per ``solutions/*.ipynb``, a README, and each
+        solution notebook with its task facts written.
     """
     import nbformat
+
+    from ..notebooks import normalise
 
     solutions, exercises = Path(solutions), Path(exercises)
     paths = sorted(solutions.glob("*.ipynb"))
@@ -193,14 +262,21 @@ def generate(solutions="solutions", exercises="exercises"):
         raise FileNotFoundError(f"no solution notebooks (*.ipynb) in {solutions}/")
     files = {exercises / "README.md": _README}
     for path in paths:
-        nb = make_exercise(nbformat.read(path, as_version=4), path.name)
-        text = nbformat.writes(nb)
-        files[exercises / path.name] = text if text.endswith("\n") else text + "\n"
+        solution = nbformat.read(path, as_version=4)
+        files[path] = _text(normalise(write_task_facts(solution, path.stem)))
+        files[exercises / path.name] = _text(make_exercise(solution, path.name))
     return files
 
 
+def _text(nb):
+    import nbformat
+
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
 def out_of_date(files, exercises="exercises"):
-    """Paths of ``exercises/`` that differ from ``files``, or that ``files`` does not have."""
+    """Paths in ``files`` whose file differs from it, and notebooks of ``exercises/`` that ``files`` does not have."""
     stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     extra = [path for path in sorted(Path(exercises).glob("*.ipynb")) if path not in files]
     return stale + extra
@@ -225,12 +301,14 @@ def main(args):
     stale = out_of_date(files, args.exercises)
     if args.check:
         if stale:
-            print(f"{args.exercises}/ is out of date; run `make exercises`:", file=sys.stderr)
+            print(f"{args.exercises}/ or the solutions' task facts are out of date; run `make exercises`:",
+                  file=sys.stderr)
             for path in stale:
                 reason = "no solution notebook for it" if path not in files else "differs from its solution"
                 print(f"  {path}: {reason}", file=sys.stderr)
             return 1
-        print(f"{args.exercises}/ is up to date ({len(files) - 1} notebooks)")
+        notebooks = sum(1 for path in files if path.parent == Path(args.exercises) and path.suffix == ".ipynb")
+        print(f"{args.exercises}/ is up to date ({notebooks} notebooks)")
         return 0
     Path(args.exercises).mkdir(parents=True, exist_ok=True)
     for path in stale:
