@@ -249,6 +249,17 @@ SHORTCUTS = {
     ),
 }
 
+def shortcuts(name):
+    """A shortcut for every task of an exercise that has a rule: the realistic one above, else one made
+    from the registry (a routine from SciPy, which no rule allows)."""
+    table = {}
+    for task in EXERCISES[name]:
+        if TASKS[task].rule is not None:
+            table[task] = SHORTCUTS.get(task) or (
+                f"import scipy.signal\ndef {task}(*args, **kwargs):\n    return scipy.signal.correlate(*args[:2])")
+    return table
+
+
 #: What the rules forbid, reached without naming it: through a container, a private module, a window
 #: helper no rule lists, gc, a filter of another library, names made at run time.
 ROUNDABOUT = {
@@ -676,7 +687,7 @@ def build(folder):
         notebooks[f"untouched_{name}"] = exercise(name)
         if name in FORGED:
             notebooks[f"forged_{name}"] = forged_and_patched(name)
-        notebooks[f"shortcuts_{name}"] = answered(name, SHORTCUTS)
+        notebooks[f"shortcuts_{name}"] = answered(name, shortcuts(name))
     for name, table in UNUSUAL.items():
         notebooks[f"unusual_{name}"] = answered(name, table)
     notebooks.update(attacks())

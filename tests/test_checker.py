@@ -15,6 +15,8 @@ import convlab
 from convlab.grading import RECORD_MIME, TASKS, check
 from convlab.grading.checker import run_task
 from convlab.grading.deciding.diagnosis import GENERIC_HINTS, equal
+from convlab.grading.deciding.judge import judge, roundtrip
+from convlab.grading.plain import encode_answer
 from convlab.grading.tasks.base import REQUIREMENT_HINTS, fixed_rng
 
 # --- buggy answers, one per (task, mistake) -----------------------------------------------------
@@ -452,8 +454,33 @@ def test_each_mistake_gets_its_hint(task, hint_id, answer):
     assert "Hint: " in str(result) and "Hint:" in result._repr_html_()
 
 
+#: Every mistake the registry declares, for the tasks whose answer is a function (a view's requirements, which
+#: the registry models with copies, are submitted as real views in MISTAKES above).
+REGISTERED = [(name, mistake) for name, task in TASKS.items() if task.kind == "function"
+              for mistake in task.mistakes if mistake.id not in REQUIREMENT_HINTS]
+
+
+@pytest.mark.parametrize("task, mistake", REGISTERED, ids=[f"{t}-{m.id}" for t, m in REGISTERED])
+def test_every_registered_mistake_gets_its_hint(task, mistake):
+    """An answer that makes the mistake (the registry's own model of it) gets the mistake's hint."""
+    declared = TASKS[task]
+    built = [case.build(fixed_rng(task, i)) for i, case in enumerate(declared.cases)]
+    replies = []
+    for case, args in zip(declared.cases, built):  # the mistake where it can happen, the right answer elsewhere
+        got = mistake.answer(*args, **case.kwargs)
+        got = declared.reference(*args, **case.kwargs) if got is None else got
+        facts = {"shares": [isinstance(a, np.ndarray) and np.shares_memory(got, a) for a in args],
+                 "writeable": bool(got.flags.writeable), "strides": list(got.strides)} if isinstance(
+                     got, np.ndarray) else None
+        replies.append({"outcome": "returned", "answer": encode_answer(got), "facts": facts, "args_after": [],
+                        "forbidden": [], "required_calls": 1})
+    reply = roundtrip({"defined": True, "callable": True, "cases": replies})
+    hints = [sub.hint_id for sub in judge(declared, built, reply)]
+    assert mistake.id in hints, (task, mistake.id, hints)
+
+
 def test_every_hint_has_a_test():
-    covered = {(task, hint) for task, hint, _ in MISTAKES}
+    covered = {(task, hint) for task, hint, _ in MISTAKES} | {(t, m.id) for t, m in REGISTERED}
     declared = {(name, mistake.id) for name, task in TASKS.items() for mistake in task.mistakes}
     assert declared <= covered, f"mistakes without a test: {sorted(declared - covered)}"
     generic = set(GENERIC_HINTS) | set(REQUIREMENT_HINTS)
