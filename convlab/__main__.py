@@ -15,6 +15,9 @@ COMMANDS = {
     "notebooks": ("convlab.notebooks", "run notebooks in a fresh kernel and rewrite them reproducibly"),
     "exercises": ("convlab.jupyter.generator", "write exercises/ from solutions/ (--check: is it up to date?)"),
     "grade": ("convlab.grading.grader", "grade exercise notebooks, each in a sandbox of its own; report points"),
+    "report": ("convlab.grading.classreport", "a page for the instructor: where the class is stuck, from a gradebook"),
+    "autograder": ("convlab.grading.gradescope", "write a Gradescope autograder for one exercise"),
+    "release": ("convlab.jupyter.release", "write what students get: the course without its solutions"),
     "demo": ("convlab.viz.terminal", "watch a window slide over a small array, in the terminal"),
 }
 

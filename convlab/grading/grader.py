@@ -39,10 +39,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from . import students as placing
 from .deciding import flags as flagging
 from .deciding import judge as judging
-from .deciding.reports import clean, json_report, progress_bar, text_report, write_csv
+from .deciding.reports import clean, json_report, progress_bar, progress_lines, text_report, write_csv, write_gradebook
 from .deciding.results import CheckResult, NotebookGrade, SubCheck
+from .deciding.similarity import fingerprint
 from .deciding.source import Source
 from .limits import Limits
 from .sandbox import NO_SANDBOX_NOTE, Sandbox, SandboxUnavailable
@@ -63,7 +65,7 @@ EXIT_NO_SANDBOX = 4
 # --- one notebook ----------------------------------------------------------------------------------
 
 
-def grade_notebook(path, sandbox=None, keep=False, seed=None):
+def grade_notebook(path, sandbox=None, keep=False, seed=None, references=None):
     """Grade one notebook: run it in a sandbox, ask its answers in another, judge here.
 
     Parameters
@@ -77,6 +79,9 @@ def grade_notebook(path, sandbox=None, keep=False, seed=None):
     seed : int, optional
         The seed of the inputs; by default a new one from the operating
         system's random source, never stored anywhere.
+    references : dict, optional
+        ``{task: fingerprint}`` of the reference solutions (:func:`reference_fingerprints`):
+        a submission whose code for a task is the solution's is flagged.
 
     Returns
     -------
@@ -87,7 +92,7 @@ def grade_notebook(path, sandbox=None, keep=False, seed=None):
     """
     sandbox = sandbox or Sandbox()
     try:
-        return _grade(Path(path), sandbox, keep, seed)
+        return _grade(Path(path), sandbox, keep, seed, references or {})
     except Exception as err:  # noqa: BLE001 - MemoryError, RecursionError included: one notebook, not the run
         return _ungradable(path, sandbox, f"could not grade it: {type(err).__name__}: {err}")
 
@@ -100,7 +105,7 @@ def _mode(sandbox):
     return "bubblewrap" if sandbox.isolate else "none"
 
 
-def _grade(path, sandbox, keep, seed):
+def _grade(path, sandbox, keep, seed, references):
     limits = sandbox.limits
     nb, problem = _read(path, limits.notebook_bytes)
     if nb is None:
@@ -140,14 +145,51 @@ def _grade(path, sandbox, keep, seed):
             return _ungradable(path, sandbox, "could not ask its answers: the reply is not the grader's", exercise)
 
     results = [_task_result(task, built[task.name], replies.get(task.name), checks[task.name]) for task in tasks]
+    prints = {task.name: fingerprint(source, task.name) for task in tasks}
     found = flagging.from_source(cells) + flagging.from_environment(*environment)
     found += flagging.from_outputs(executed, {r.task: (r.points, r.max_points) for r in results})
+    found += [f"{name}: the code is the reference solution's, under other names or spacing"
+              for name, value in prints.items() if value and value == references.get(name)]
     if not sandbox.isolate:
         found.append(NO_SANDBOX_NOTE)
     return NotebookGrade(
         str(path), exercise, True, results, cell_errors=[clean(e) for e in cell_errors(executed).values()],
-        flags=[clean(f) for f in found], sandbox=_mode(sandbox), executed=executed if keep else None,
+        flags=[clean(f) for f in found], sandbox=_mode(sandbox), fingerprints=prints,
+        executed=executed if keep else None,
     )
+
+
+def reference_fingerprints(location):
+    """``{task: fingerprint}`` of the reference solutions: a folder of solution notebooks, or a JSON file of them.
+
+    Returns
+    -------
+    dict
+        Empty when ``location`` is None or does not exist.
+    """
+    if location is None or not Path(location).exists():
+        return {}
+    location = Path(location)
+    if location.is_file():
+        return {str(k): str(v) for k, v in json.loads(location.read_text()).items()}
+    import nbformat
+
+    found = {}
+    for exercise, names in EXERCISES.items():
+        path = location / f"{exercise}.ipynb"
+        if path.exists():
+            nb = nbformat.read(path, as_version=4)
+            source = Source([cell.source for cell in nb.cells if cell.cell_type == "code"])
+            found.update({name: fingerprint(source, name) for name in names})
+    return {name: value for name, value in found.items() if value}
+
+
+def default_solutions():
+    """The solutions folder of the repository convlab is installed from, when there is one (else None)."""
+    import convlab
+
+    folder = Path(convlab.__file__).resolve().parents[1] / "solutions"
+    return folder if folder.is_dir() else None
 
 
 def _static_check(task, source):
@@ -263,13 +305,14 @@ def _which_exercise(nb, path):
 
 
 def expand(paths):
-    """Notebook paths from files and folders (a folder means its ``*.ipynb``, sorted)."""
+    """``[(notebook, folder it was found in)]`` from files and folders (a folder means every ``*.ipynb`` in it,
+    at any depth, sorted)."""
     found = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(path.glob("*.ipynb")))
+            found.extend((notebook, path) for notebook in placing.expand_folder(path))
         else:
-            found.append(path)
+            found.append((path, path.parent))
     return found
 
 
@@ -315,7 +358,8 @@ class Gradebook:
             handle.flush()
 
 
-def grade(paths, limits=None, jobs=1, progress=None, keep=False, sandbox=None, gradebook=None):
+def grade(paths, limits=None, jobs=1, progress=None, keep=False, sandbox=None, gradebook=None, references=None,
+          students=None):
     """Grade several notebooks, ``jobs`` at a time; results in the order of ``paths``.
 
     Parameters
@@ -334,6 +378,10 @@ def grade(paths, limits=None, jobs=1, progress=None, keep=False, sandbox=None, g
     gradebook : Gradebook, optional
         Where each result is written as it finishes; notebooks it already
         holds (same path, same bytes) are not graded again.
+    references : dict, optional
+        The reference solutions' fingerprints (see :func:`grade_notebook`).
+    students : list, optional
+        Whose each notebook is (None where it could not be placed), in the order of ``paths``.
 
     Returns
     -------
@@ -344,23 +392,26 @@ def grade(paths, limits=None, jobs=1, progress=None, keep=False, sandbox=None, g
     results = [None] * len(paths)
     hashes = [digest(path) for path in paths]
     todo = []
+    students = list(students) if students is not None else [None] * len(paths)
     for i, (path, sha256) in enumerate(zip(paths, hashes)):
         earlier = gradebook.get(path, sha256) if gradebook is not None and sha256 else None
         if earlier is not None:
             results[i] = earlier
+            earlier.student = students[i]
         else:
             todo.append(i)
     done = len(paths) - len(todo)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_notebook, paths[i], sandbox, keep): i for i in todo}
+        futures = {pool.submit(grade_notebook, paths[i], sandbox, keep, None, references): i for i in todo}
         for future in as_completed(futures):
             i = futures[future]
             results[i] = future.result()
+            results[i].student = students[i]
             if gradebook is not None and hashes[i]:
                 gradebook.add(results[i], hashes[i])
             done += 1
             if progress:
-                progress(done, len(paths))
+                progress(done, len(paths), paths[i])
     return results
 
 
@@ -400,6 +451,17 @@ def add_arguments(parser):
         "--memory", type=float, default=defaults.memory_bytes / 2**30, metavar="GIB",
         help=f"memory of each sandbox, in GiB (default {defaults.memory_bytes / 2**30:g})",
     )
+    parser.add_argument("--gradebook", metavar="FILE",
+                        help="also write one row per student, one column per exercise, and a total")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="students' IDs (first column) and the names their files may show (other columns)")
+    parser.add_argument("--student-pattern", metavar="REGEX",
+                        help="where a file's path names its student: a regular expression with a group "
+                             "(?P<student>...), matched against the path inside the folder")
+    parser.add_argument("--solutions", metavar="PATH", default="auto",
+                        help="reference solutions, to flag copies of them: a folder of solution notebooks or a "
+                             "JSON file of fingerprints (default: the repository's solutions/, if there is one; "
+                             "none to skip)")
     parser.add_argument(
         "--no-sandbox", action="store_true",
         help="run submissions without bubblewrap (only inside a container that is itself the sandbox, "
@@ -409,8 +471,11 @@ def add_arguments(parser):
 
 
 def main(args):
+    import re
+
     sys.modules.setdefault("rfc3987_syntax", None)  # see convlab.grading.inside.notebook.main
-    paths = expand(args.paths)
+    found = expand(args.paths)
+    paths = [path for path, _ in found]
     if not paths:
         print("error: no notebooks found in " + ", ".join(args.paths), file=sys.stderr)
         return EXIT_UNGRADABLE
@@ -425,18 +490,32 @@ def main(args):
         print(f"error: {err}. Submissions are code from strangers: the grader will not run them "
               f"unsandboxed unless told --no-sandbox.", file=sys.stderr)
         return EXIT_NO_SANDBOX
+    try:
+        roster = placing.Roster(args.roster) if getattr(args, "roster", None) else None
+        pattern = re.compile(args.student_pattern) if getattr(args, "student_pattern", None) else None
+    except (OSError, ValueError, re.error) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNGRADABLE
+    solutions = getattr(args, "solutions", "auto")
+    references = reference_fingerprints(default_solutions() if solutions == "auto" else
+                                        None if solutions == "none" else solutions)
     gradebook = Gradebook(args.results, resume=getattr(args, "resume", False)) if getattr(args, "results", None) \
         else None
-    progress = progress_bar(sys.stderr) if sys.stderr.isatty() and len(paths) > 1 else None
+    progress = None
+    if len(paths) > 1:
+        progress = progress_bar(sys.stderr) if sys.stderr.isatty() else progress_lines(sys.stderr)
     executed = getattr(args, "executed", None)
+    students = [placing.place(path, root, roster, pattern) for path, root in found]
     try:
         grades = grade(paths, jobs=args.jobs, progress=progress, sandbox=sandbox, gradebook=gradebook,
-                       keep=bool(executed))
+                       keep=bool(executed), references=references, students=students)
     except KeyboardInterrupt:
         print(f"\nstopped: the results so far are in {args.results}; grade again with --resume to go on",
               file=sys.stderr)
         return EXIT_UNGRADABLE
     print(json_report(grades) if args.json else text_report(grades))
+    if getattr(args, "gradebook", None):
+        write_gradebook(grades, args.gradebook, EXERCISES, roster.ids if roster else None)
     if executed:
         write_executed(grades, executed)
     if args.csv:

@@ -23,7 +23,10 @@ import csv
 import json
 import unicodedata
 
-__all__ = ["text_report", "json_report", "write_csv", "progress_bar", "clean"]
+from .similarity import identical_pairs
+
+__all__ = ["text_report", "json_report", "write_csv", "write_gradebook", "progress_bar", "progress_lines", "clean",
+           "identical_code"]
 
 
 def clean(text, keep_newlines=False):
@@ -54,7 +57,8 @@ def text_report(grades):
             lines.append(f"{path}: could not grade: {clean(grade.error)}")
             lines.append("")
             continue
-        lines.append(f"{path} ({clean(grade.exercise or 'unknown exercise')})")
+        whose = f" · {clean(grade.student)}" if grade.student else ""
+        lines.append(f"{path} ({clean(grade.exercise or 'unknown exercise')}){whose}")
         width = max([len(task.task) for task in grade.tasks] + [len("total")])
         for task in grade.tasks:
             line = f"  {task.task:<{width}}  {_score(task.points, task.max_points)}  {task.status}"
@@ -71,6 +75,12 @@ def text_report(grades):
         if grade.flags:
             lines.append(f"  flags for the instructor ({len(grade.flags)}):")
             lines.extend(f"    {clean(flag)}" for flag in grade.flags)
+        lines.append("")
+    pairs = identical_code(grades)
+    if pairs:
+        count = f"{len(pairs)} {'pair' if len(pairs) == 1 else 'pairs'}"
+        lines.append(f"identical code, names and spacing aside ({count}):")
+        lines.extend(f"  {clean(one)} and {clean(other)}: {', '.join(tasks)}" for one, other, tasks in pairs)
         lines.append("")
     passed, failed, ungradable = _counts(grades)
     closing = f"{passed} passed, {failed} failed"
@@ -93,11 +103,24 @@ def _counts(grades):
 def json_report(grades):
     """Everything, as JSON: every notebook, task and sub-check, the flags, and the counts."""
     passed, failed, ungradable = _counts(grades)
+    identical = [{"between": [one, other], "tasks": tasks} for one, other, tasks in identical_code(grades)]
     return json.dumps(
-        {"notebooks": [g.to_dict() for g in grades], "passed": passed, "failed": failed, "ungradable": ungradable},
+        {"notebooks": [g.to_dict() for g in grades], "passed": passed, "failed": failed, "ungradable": ungradable,
+         "identical": identical},
         indent=2,
         ensure_ascii=False,
     )
+
+
+def identical_code(grades):
+    """``[(one, other, tasks)]``: students (or notebooks, where a student is not known) with the same code."""
+    fingerprints = {}
+    for g in grades:
+        who = g.student or g.path
+        for task, value in g.fingerprints.items():
+            if value:
+                fingerprints.setdefault(who, {})[task] = value
+    return identical_pairs(fingerprints)
 
 
 def write_csv(grades, path, tasks):
@@ -134,10 +157,79 @@ def _cell(text):
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def progress_bar(stream):
-    """``progress(done, total)`` drawing a bar on ``stream`` (a terminal)."""
+def write_gradebook(grades, path, exercises, roster=None):
+    """One row per student: the points of each exercise (their best notebook for it), a total, and notes.
 
-    def show(done, total):
+    Parameters
+    ----------
+    grades : list of NotebookGrade
+    path : str or Path
+    exercises : iterable of str
+        Every exercise, in order; columns are kept for those that occur.
+    roster : list of str, optional
+        Every student's ID: a student with no notebook gets a row too.
+
+    Notes
+    -----
+    A notebook that could not be placed with a student gets a row of its own,
+    with an empty student, and a note saying so: nothing is left out.
+    """
+    names = [name for name in exercises if any(g.exercise == name for g in grades)]
+    students = {}
+    for student in roster or ():
+        students[student] = {}
+    unplaced = []
+    for g in grades:
+        if not g.student:
+            unplaced.append(g)
+            continue
+        students.setdefault(g.student, {}).setdefault(g.exercise or "", []).append(g)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", *names, "total", "max_points", "notes"])
+        maximum = {name: _max_points(name) for name in names}
+        for student in sorted(students):
+            row, notes, total = [], [], 0
+            for name in names:
+                tried = students[student].get(name, [])
+                best = max((g for g in tried if g.graded), key=lambda g: g.points, default=None)
+                row.append(best.points if best else "")
+                total += best.points if best else 0
+                if len(tried) > 1:
+                    notes.append(f"{name}: {len(tried)} notebooks, the best counted")
+                if tried and best is None:
+                    notes.append(f"{name}: could not grade ({tried[0].error})")
+            extra = [e for e in students[student] if e not in names]
+            notes += [f"{len(students[student][e])} notebooks of no known exercise" for e in extra]
+            if not students[student]:
+                notes.append("no notebook")
+            writer.writerow([_cell(student), *row, total, sum(maximum.values()), _cell("; ".join(notes))])
+        for g in unplaced:
+            writer.writerow(["", *[g.points if g.exercise == name and g.graded else "" for name in names],
+                             g.points if g.graded else "", sum(maximum.values()),
+                             _cell(f"could not place {g.path} with a student")])
+
+
+def _max_points(exercise):
+    from ..tasks import tasks_for
+
+    return sum(task.max_points for task in tasks_for(exercise))
+
+
+def progress_lines(stream):
+    """``progress(done, total, path)`` writing one plain line per notebook on ``stream`` (not a terminal)."""
+
+    def show(done, total, path=""):
+        stream.write(f"graded {done}/{total}: {clean(str(path))}\n")
+        stream.flush()
+
+    return show
+
+
+def progress_bar(stream):
+    """``progress(done, total, path)`` drawing a bar on ``stream`` (a terminal)."""
+
+    def show(done, total, path=None):
         filled = round(30 * done / total)
         stream.write(f"\rgrading [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
         if done == total:

@@ -346,6 +346,11 @@ class NotebookGrade:
         What an instructor should look at (:mod:`convlab.grading.deciding.flags`).
     sandbox : str
         How it ran: ``"bubblewrap"``, or ``"none"`` with ``--no-sandbox``.
+    student : str, optional
+        Whose it is, when the grader could place it (:mod:`convlab.grading.students`).
+    fingerprints : dict
+        ``{task: fingerprint or None}`` of the code that defines each answer
+        (:mod:`convlab.grading.deciding.similarity`).
     executed : nbformat.NotebookNode, optional
         The notebook as it ran, when asked to keep it (tests).
     """
@@ -358,6 +363,8 @@ class NotebookGrade:
     cell_errors: list = field(default_factory=list)
     flags: list = field(default_factory=list)
     sandbox: str = "bubblewrap"
+    student: str | None = None
+    fingerprints: dict = field(default_factory=dict)
     executed: object = field(default=None, repr=False)
 
     @property
@@ -374,10 +381,12 @@ class NotebookGrade:
             "points": self.points, "max_points": self.max_points,
             "tasks": [task.to_dict() for task in self.tasks], "error": self.error,
             "cell_errors": list(self.cell_errors), "flags": list(self.flags), "sandbox": self.sandbox,
+            "student": self.student, "fingerprints": dict(self.fingerprints),
         }
 
     @classmethod
     def from_dict(cls, data):
         return cls(data["path"], data.get("exercise"), bool(data.get("graded")),
                    [CheckResult.from_dict(t) for t in data.get("tasks", [])], data.get("error"),
-                   list(data.get("cell_errors", [])), list(data.get("flags", [])), data.get("sandbox", "bubblewrap"))
+                   list(data.get("cell_errors", [])), list(data.get("flags", [])), data.get("sandbox", "bubblewrap"),
+                   data.get("student"), dict(data.get("fingerprints", {})))
