@@ -19,8 +19,10 @@ from submissions import MARKER, build
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The limits of the run: a broken notebook's endless cell costs 20 s, not a minute; 2.5 GiB lets
-#: every solution run and stops a 3 GiB allocation.
-ARGS = ["--jobs", "2", "--timeout", "20", "--call-timeout", "3", "--memory", "2.5"]
+#: every solution run and stops a 3 GiB allocation.  The repository's solutions are the references
+#: copies are compared with.
+ARGS = ["--jobs", "2", "--timeout", "20", "--call-timeout", "3", "--memory", "2.5", "--solutions",
+        str(ROOT / "solutions")]
 
 
 def tree_state(folder, skip=("__pycache__",)):
@@ -77,6 +79,12 @@ def control_groups():
         str(p) for p in Path("/sys/fs/cgroup").glob("convlab-*"))
 
 
+def _by_stem(report, paths):
+    """Each notebook's grade under the stem that names the submission (its file may be named otherwise)."""
+    stems = {str(path): stem for stem, path in paths.items()}
+    return {stems.get(g["path"], Path(g["path"]).stem): g for g in (report or {}).get("notebooks", [])}
+
+
 def grade_class(folder):
     """The class graded (once; later calls read the saved result)."""
     folder = Path(folder)
@@ -86,11 +94,13 @@ def grade_class(folder):
     submissions, home = folder / "submissions", folder / "home"
     submissions.mkdir(parents=True)
     home.mkdir()
-    paths = build(submissions)
+    built = build(submissions)
+    paths = built["paths"]
     before = {"environment": environment_state(), "repository": repository_state(), "home": tree_state(home),
               "submissions": tree_state(submissions)}
     command = [sys.executable, "-m", "convlab", "grade", "--json", *ARGS, "--results", str(folder / "grades.jsonl"),
-               "--csv", str(folder / "grades.csv"), "--executed", str(folder / "executed"), str(submissions)]
+               "--csv", str(folder / "grades.csv"), "--executed", str(folder / "executed"),
+               "--roster", str(built["roster"]), "--gradebook", str(folder / "gradebook.csv"), str(submissions)]
     start = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HOME": str(home)})
     seconds = time.monotonic() - start
@@ -102,10 +112,12 @@ def grade_class(folder):
     report = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
     record = {
         "command": command, "returncode": result.returncode, "stderr": result.stderr[-5000:], "seconds": seconds,
-        "report": report, "grades": {Path(g["path"]).stem: g for g in (report or {}).get("notebooks", [])},
-        "paths": {stem: str(path) for stem, path in paths.items()}, "changed": changed,
+        "report": report, "grades": _by_stem(report, paths),
+        "paths": {stem: str(path) for stem, path in paths.items()}, "students": built["students"],
+        "gradebook": str(folder / "gradebook.csv"), "roster": str(built["roster"]), "changed": changed,
         "survivors": marked_processes(), "control_groups": control_groups(),
-        "folder": str(folder), "executed": str(folder / "executed"),
+        "folder": str(folder),
+        "executed": {stem: str(folder / "executed" / f"{Path(path).stem}.ipynb") for stem, path in paths.items()},
         "csv": str(folder / "grades.csv"), "results": str(folder / "grades.jsonl"),
     }
     saved.write_text(json.dumps(record))

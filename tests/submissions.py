@@ -226,26 +226,37 @@ SHORTCUTS = {
         "    return convlab.conv2d_backward(x, k, grad_out, stride=stride, dilation=dilation)[0]"
     ),
     "conv_transpose": "def conv_transpose(y, k, stride):\n    return convlab.conv_transpose2d(y, k, stride)",
-    "conv_bias_grad": (  # a dense layer's bias gradient sums the same numbers
-        "from convlab import dense_backward\n"
-        "def conv_bias_grad(grad_out):\n"
-        "    rows = np.moveaxis(grad_out, 1, -1).reshape(-1, grad_out.shape[1])\n"
-        "    return dense_backward(np.zeros((len(rows), 1)), np.zeros((rows.shape[1], 1)), rows)[2]"
+    "conv_input_grad": (
+        "def conv_input_grad(x, k, grad_out, padding):\n"
+        "    return convlab.conv2d_backward(x, k, grad_out, padding=padding)[0]"
     ),
-    "conv_weight_grad": (
-        "def conv_weight_grad(x, grad_out, kernel_hw, stride):\n"
-        "    k = np.zeros((grad_out.shape[1], x.shape[1]) + tuple(kernel_hw))\n"
-        "    return convlab.conv2d_backward(x, k, grad_out, stride=stride)[1]"
+    "network_backward": (  # convlab's own backward passes, layer by layer
+        "def network_backward(x, labels, k, b, w, c):\n"
+        "    logits, (z, a, p, h) = network_forward(x, k, b, w, c)\n"
+        "    loss, g = convlab.softmax_cross_entropy(logits, labels)\n"
+        "    g, dw, dc = convlab.dense_backward(h, w, g)\n"
+        "    g = convlab.relu_backward(z, convlab.max_pool2d_backward(a, g.reshape(p.shape), 2))\n"
+        "    _, dk, db = convlab.conv_layer_backward(x, k, g, padding=1)\n"
+        "    return loss, dk, db, dw, dc"
+    ),
+    "train": (  # convlab's update instead of one's own
+        "def train(x, y, epochs, seed):\n"
+        "    rng = np.random.default_rng(seed)\n"
+        "    params = [rng.standard_normal((8, 1, 3, 3)) * 0.47, np.zeros(8), rng.standard_normal((10, 128)) * 0.01,\n"
+        "              np.zeros(10)]\n"
+        "    velocity = [None] * 4\n"
+        "    for _ in range(epochs):\n"
+        "        for start in range(0, len(y), 32):\n"
+        "            _, *grads = network_backward(x[start:start + 32], y[start:start + 32], *params)\n"
+        "            for i, g in enumerate(grads):\n"
+        "                params[i], velocity[i] = convlab.sgd_momentum(params[i], g, velocity[i], lr=0.05)\n"
+        "    return tuple(params)"
     ),
     "max_pool_backward": (
         "def max_pool_backward(x, grad_out, window):\n    return convlab.max_pool2d_backward(x, grad_out, window)"
     ),
     "softmax_cross_entropy": (
         "def softmax_cross_entropy(logits, labels):\n    return convlab.softmax_cross_entropy(logits, labels)"
-    ),
-    "sgd_momentum_step": (
-        "def sgd_momentum_step(param, grad, velocity, lr, momentum):\n"
-        "    return convlab.sgd_momentum(param, grad, velocity, lr=lr, momentum=momentum)"
     ),
 }
 
@@ -519,8 +530,8 @@ def forever(function):
         pass
 
 @forever
-def conv_bias_grad(grad_out):
-    return grad_out.sum(axis=(0, 2, 3))
+def avg_pool_backward(x_shape, grad_out, window):
+    return grad_out
 """
 
 
@@ -543,7 +554,7 @@ def attacks():
         add_cell(nb, obfuscated(TAKEOVER), at=imports_at(nb))
         found[f"takeover_{name}"] = nb
     nb = lean(solution("08_make_it_learn"))
-    definition_cell(nb, "conv_bias_grad").source = DEFINITION_LOOP
+    definition_cell(nb, "avg_pool_backward").source = DEFINITION_LOOP
     found["definition_loop_08_make_it_learn"] = nb
     for name, table in ROUNDABOUT.items():
         found[f"roundabout_{name}"] = answered(name, table)
@@ -603,13 +614,15 @@ UNUSUAL = {
         ),
     },
     "08_make_it_learn": {
-        "conv_bias_grad": (  # loops instead of a vectorised sum
-            "def conv_bias_grad(grad_out):\n"
-            "    total = np.zeros(grad_out.shape[1])\n"
-            "    for n in range(grad_out.shape[0]):\n"
-            "        for f in range(grad_out.shape[1]):\n"
-            "            total[f] += grad_out[n, f].sum()\n"
-            "    return total"
+        "avg_pool_backward": (  # loops instead of np.repeat
+            "def avg_pool_backward(x_shape, grad_out, window):\n"
+            "    grad = np.zeros(x_shape)\n"
+            "    ho, wo = grad_out.shape[-2:]\n"
+            "    for i in range(ho):\n"
+            "        for j in range(wo):\n"
+            "            cells = grad[..., i * window:(i + 1) * window, j * window:(j + 1) * window]\n"
+            "            cells += grad_out[..., i, j, None, None] / window ** 2\n"
+            "    return grad"
         ),
     },
 }
@@ -678,8 +691,39 @@ FORGED = ("00_start_here", "04_stride_padding_dilation", "08_make_it_learn")
 AFTER = ("01_loops", "02_memory_and_strides", "07_beyond")
 
 
+def renamed(name):
+    """The solution, with its answers' variables renamed and comments and blank lines added: a disguised copy."""
+    nb = lean(solution(name))
+    for task in EXERCISES[name]:
+        cell = definition_cell(nb, task)
+        text = re.sub(r"\bx\b", "image", cell.source)
+        text = re.sub(r"\bk\b", "kern", text)
+        cell.source = "# my own work\n\n" + text.replace("\n    return", "\n\n    # the result\n    return")
+    return nb
+
+
+#: The students of the class, in ``{student: [notebook stems]}``: a folder each, at one depth or another,
+#: or a learning platform's file names; "s99" is on the roster and submitted nothing.
+def _students(stems):
+    honest = [s for s in stems if s.startswith("a_honest_")]
+    after = [s for s in stems if s.startswith("zz_after_")]
+    middle = [s for s in stems if s not in honest and s not in after]
+    students = {}
+    for group in (honest, middle, after):
+        for i in range(0, len(group), 2):
+            students[f"s{len(students) + 1:02d}"] = group[i:i + 2]
+    return students
+
+
 def build(folder):
-    """Write every submission into ``folder``; return ``{file stem: path}`` plus the files that are not notebooks."""
+    """Write the class into ``folder``, student by student, and its roster beside it.
+
+    Returns
+    -------
+    dict
+        ``paths``: ``{notebook stem: path}`` (the stem names the submission, whatever its file is
+        called); ``students``: ``{stem: student ID or None}``; ``roster``: the roster's path.
+    """
     folder = Path(folder)
     notebooks = {}
     for name in EXERCISES:
@@ -690,16 +734,31 @@ def build(folder):
         notebooks[f"shortcuts_{name}"] = answered(name, shortcuts(name))
     for name, table in UNUSUAL.items():
         notebooks[f"unusual_{name}"] = answered(name, table)
+    notebooks["renamed_solution_04_stride_padding_dilation"] = renamed("04_stride_padding_dilation")
     notebooks.update(attacks())
     notebooks.update(broken())
     for name in AFTER:
         notebooks[f"zz_after_{name}"] = lean(solution(name))
-    paths = {}
-    for stem, nb in notebooks.items():
-        paths[stem] = folder / f"{stem}.ipynb"
-        nbformat.write(nb, paths[stem])
-    paths["not_a_notebook"] = folder / "notes.ipynb"
+    students = _students(list(notebooks))
+    paths, placed = {}, {}
+    for number, (student, stems) in enumerate(students.items()):
+        for stem in stems:
+            if stems[0].startswith("a_honest_"):
+                path = folder / "a-first" / student / f"{stem}.ipynb"
+            elif stems[0].startswith("zz_after_"):
+                path = folder / "z-last" / "deeper" / student / "week-3" / f"{stem}.ipynb"
+            elif number % 3 == 0:  # a learning platform's file names: name_userid_submissionid_file
+                path = folder / f"{student}_{4000 + number}_{9000 + number}_{stem}.ipynb"
+            else:
+                path = folder / "m-middle" / student / f"{stem}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebooks[stem], path)
+            paths[stem], placed[stem] = path, f"2026-{student}"
+    paths["not_a_notebook"] = folder / "notes.ipynb"  # files at the top with no platform's name: not placed
     paths["not_a_notebook"].write_text("my notes, not a notebook")
     paths["binary"] = folder / "photo.ipynb"
     paths["binary"].write_bytes(bytes(range(256)))
-    return paths
+    placed.update(not_a_notebook=None, binary=None)
+    roster = folder.parent / "roster.csv"
+    roster.write_text("id,login\n" + "".join(f"2026-{s},{s}\n" for s in [*students, "s99"]))
+    return {"paths": paths, "students": placed, "roster": roster}

@@ -416,14 +416,6 @@ MISTAKES = [
     ("layer_grad_x", "dilation-ignored", lambda x, k, g, st, d: layer_grad_x(x, k, g, st, d, dilate=False)),
     ("conv_transpose", "stride-ignored", lambda y, k, stride: transpose_conv(y, k, 1)),
     ("conv_transpose", "kernel-flipped", lambda y, k, stride: transpose_conv(y, k, stride, flip=True)),
-    ("conv_bias_grad", "not-summed-over-batch", lambda g: g[0].sum(axis=(1, 2))),
-    ("conv_bias_grad", "averaged-twice", lambda g: g.mean(axis=0).sum(axis=(1, 2))),
-    ("conv_bias_grad", "summed-over-filters", lambda g: g.sum(axis=(1, 2, 3))),
-    ("conv_weight_grad", "not-summed-over-batch", lambda x, g, khw, s: weight_grad(x[:1], g[:1], khw, s)),
-    ("conv_weight_grad", "averaged-twice", lambda x, g, khw, s: weight_grad(x, g, khw, s) / len(x)),
-    ("conv_weight_grad", "kernel-flipped", lambda x, g, khw, s: weight_grad(x, g, khw, s)[..., ::-1, ::-1]),
-    ("conv_weight_grad", "stride-ignored", lambda x, g, khw, s: np.tensordot(
-        g, convlab.sliding_windows(x, khw)[:, :, :g.shape[2], :g.shape[3]], axes=([0, 2, 3], [0, 2, 3]))),
     ("max_pool_backward", "every-tie", lambda x, g, w: pool_back(x, g, w, share=lambda m: m)),
     ("max_pool_backward", "split-ties", lambda x, g, w: pool_back(
         x, g, w, share=lambda m: m / m.sum(-1, keepdims=True))),
@@ -433,12 +425,6 @@ MISTAKES = [
     ("softmax_cross_entropy", "not-divided-by-n", lambda z, y: sce(z, y, by=len(y), grad_by=len(y))),
     ("softmax_cross_entropy", "averaged-twice", lambda z, y: sce(z, y, grad_by=1 / len(y))),
     ("softmax_cross_entropy", "sign-flipped", lambda z, y: sce(z, y, grad_by=-1)),
-    ("sgd_momentum_step", "momentum-before-gradient", lambda p, g, v, lr, mu: (p - lr * v, mu * v + g)),
-    ("sgd_momentum_step", "gradient-inside-momentum", lambda p, g, v, lr, mu: (p - lr * mu * (v + g), mu * (v + g))),
-    ("sgd_momentum_step", "lr-in-velocity", lambda p, g, v, lr, mu: (p - (mu * v + lr * g), mu * v + lr * g)),
-    ("sgd_momentum_step", "uphill", lambda p, g, v, lr, mu: (p + lr * (mu * v + g), mu * v + g)),
-    ("sgd_momentum_step", "input-mutated", lambda p, g, v, lr, mu: (
-        p - lr * (mu * v + g), np.multiply(v, mu, out=v) + g)),
 ]
 
 

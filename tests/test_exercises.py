@@ -21,7 +21,7 @@ def untouched(graded_class):
 
 
 def executed(graded_class, name):
-    return nbformat.read(Path(graded_class["executed"]) / f"untouched_{name}.ipynb", as_version=4)
+    return nbformat.read(graded_class["executed"][f"untouched_{name}"], as_version=4)
 
 
 def test_every_lesson_has_an_exercise():

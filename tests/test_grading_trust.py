@@ -50,7 +50,7 @@ def test_honest_notebooks_before_beside_and_after_keep_full_marks(graded_class):
     for stem, g in graded_class["grades"].items():
         if stem.startswith(("a_honest_", "zz_after_", "unusual_")):
             assert g["graded"] and g["points"] == g["max_points"], (stem, g["error"], g["tasks"])
-            assert g["flags"] == [], (stem, g["flags"])
+            assert all("reference solution's" in f for f in g["flags"]), (stem, g["flags"])
 
 
 def test_honest_but_unusual_answers_keep_full_marks(graded_class):
@@ -93,8 +93,8 @@ def test_taking_over_the_questions_earns_nothing(graded_class):
 
 def test_a_definition_that_never_ends_costs_its_task_only(graded_class):
     g = tasks_of(grade_of(graded_class, "definition_loop_08_make_it_learn"))
-    assert g["conv_bias_grad"]["points"] == 0
-    assert all(t["points"] == t["max_points"] for name, t in g.items() if name != "conv_bias_grad")
+    assert g["avg_pool_backward"]["points"] == 0
+    assert all(t["points"] == t["max_points"] for name, t in g.items() if name != "avg_pool_backward")
 
 
 # --- forged records, patched comparisons, shortcuts -------------------------------------------------

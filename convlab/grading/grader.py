@@ -135,7 +135,8 @@ def _grade(path, sandbox, keep, seed, references):
     ]
     replies = {}
     if asked:
-        timeout = sum(limits.definition_timeout + 5 + (len(t["request"]["cases"]) + 1) * (limits.call_timeout + 2)
+        timeout = sum(limits.definition_timeout + 5
+                      + (len(t["request"]["cases"]) + 1) * ((t["request"]["time_limit"] or limits.call_timeout) + 2)
                       for t in asked) + 60
         outcome = sandbox.run("ask", {"cells": source.cells, "tasks": asked, "limits": limits.to_dict()}, timeout)
         if outcome.problem is not None:

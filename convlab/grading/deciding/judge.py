@@ -66,7 +66,7 @@ def request(task, built, time_limit=DEFAULT_TIME_LIMIT):
     return {
         "task": task.name,
         "kind": task.kind,
-        "time_limit": time_limit,
+        "time_limit": max(time_limit or 0, task.time_limit or 0) or None,
         "guards": task.rule.guards() if task.rule else {},
         "cases": [
             {

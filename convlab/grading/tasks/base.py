@@ -148,6 +148,9 @@ class Task:
         Names of the positional arguments, for messages ("changed its input x").
     axes : tuple of str, optional
         Names of the result's axes, for the "axes in the wrong order" hint.
+    time_limit : float, optional
+        Seconds one call may run, when the task needs more than the grader's
+        ``--call-timeout`` (training a network, say).
     """
 
     name: str
@@ -162,6 +165,7 @@ class Task:
     apply: Callable | None = None
     params: tuple = ()
     axes: tuple | None = None
+    time_limit: float | None = None
 
     @property
     def max_points(self):

@@ -1,11 +1,21 @@
-"""Tasks of ``exercises/08_make_it_learn.ipynb``: the backward passes and the update that train a CNN."""
+"""Tasks of ``exercises/08_make_it_learn.ipynb``: backward passes the lesson does not show, then a network to train.
+
+The learner derives what the lesson leaves out (average pooling's backward
+pass, a layer's input gradient with padding), writes the backward pass of a
+whole network (convolution → ReLU → max pooling → dense, its forward pass
+given), and trains it with a loop of their own.  The training is graded on
+digits and a split the grader draws for each run — the labels permuted and
+the images turned or mirrored, so weights trained beforehand are worth
+nothing — and judged outside the sandbox on digits that never enter it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..deciding.rules import NUMPY, SLIDING_WINDOWS, Rule
-from .base import Case, Mistake, Task, floats
+from . import network
+from .base import Case, Mistake, Task
 
 import convlab
 
@@ -19,97 +29,7 @@ OWN_GRADIENT = Rule(
 )
 
 
-# --- 1 · the bias gradient -----------------------------------------------------------------------------
-
-
-def _bias_grad(grad_out):
-    return grad_out.sum(axis=(0, 2, 3))
-
-
-conv_bias_grad = Task(
-    name="conv_bias_grad",
-    exercise=EXERCISE,
-    title="the bias gradient",
-    difficulty="easy",
-    kind="function",
-    params=("grad_out",),
-    reference=_bias_grad,
-    rule=OWN_GRADIENT,
-    cases=(
-        Case("a batch of 3 images, 4 filters", (floats(3, 4, 5, 5),)),
-        Case("a batch of 8 images, 2 filters, 6×7 maps", (floats(8, 2, 6, 7),)),
-        Case("one image, 5 filters", (floats(1, 5, 3, 4),)),
-    ),
-    mistakes=(
-        Mistake("not-summed-over-batch", "Only the first image's gradient: every image of the batch adds to "
-                "dL/db[f], so sum grad_out over the images (axis 0) as well as over the positions.",
-                lambda g: g[0].sum(axis=(1, 2))),
-        Mistake("averaged-twice", "Divided by the batch size: the loss is already the mean over the batch, "
-                "so grad_out already holds the 1/N. Sum over the images; do not average again.",
-                lambda g: g.mean(axis=0).sum(axis=(1, 2))),
-        Mistake("summed-over-filters", "Summed over the filters instead of the images: there is one bias per "
-                "filter, so keep axis 1 and sum axes 0, 2 and 3.", lambda g: g.sum(axis=(1, 2, 3))),
-    ),
-)
-
-
-# --- 2 · the weight gradient of a bank over a batch, with stride 2 -----------------------------------------
-
-
-def _weight_grad(x, grad_out, kernel_hw, stride):
-    kernels = np.zeros((grad_out.shape[1], x.shape[1]) + tuple(kernel_hw))
-    return convlab.conv2d_backward(x, kernels, grad_out, stride=stride)[1]
-
-
-def _weight_case(label, n, c, h, w, k, r, s, stride=(2, 2)):
-    def build(rng):
-        x = rng.uniform(-1, 1, (n, c, h, w)).round(2)
-        ho, wo = convlab.output_shape((h, w), (r, s), stride)
-        return x, rng.uniform(-1, 1, (n, k, ho, wo)).round(2), (r, s), stride
-
-    return Case(label, build)
-
-
-conv_weight_grad = Task(
-    name="conv_weight_grad",
-    exercise=EXERCISE,
-    title="the weight gradient of a filter bank, stride 2",
-    difficulty="hard",
-    kind="function",
-    params=("x", "grad_out"),
-    axes=("K", "C", "R", "S"),
-    reference=_weight_grad,
-    rule=OWN_GRADIENT,
-    cases=(
-        _weight_case("2 images, 3 channels, 4 filters of 3×3", 2, 3, 9, 9, 4, 3, 3),
-        _weight_case("4 images, 2 channels, 3 filters of 2×3, odd sizes", 4, 2, 8, 11, 3, 2, 3),
-        _weight_case("1 image, 1 channel, 2 filters of 3×3", 1, 1, 7, 8, 2, 3, 3),
-        _weight_case("3 images, 2 channels, 2 filters, stride (2, 1)", 3, 2, 8, 7, 2, 3, 2, stride=(2, 1)),
-    ),
-    mistakes=(
-        Mistake("not-summed-over-batch", "Only one image's gradient: each image of the batch adds its own "
-                "windows times its own grad_out, so contract over the images (axis 0) too.",
-                lambda x, g, kernel_hw, stride: _weight_grad(x[:1], g[:1], kernel_hw, stride)),
-        Mistake("averaged-twice", "Divided by the batch size: grad_out already carries the 1/N of the mean "
-                "loss. Sum over the images; do not average again.",
-                lambda x, g, kernel_hw, stride: _weight_grad(x, g, kernel_hw, stride) / len(x)),
-        Mistake("kernel-flipped", "This is the gradient turned by 180°. dL/dk[f, c, r, s] sums "
-                "grad_out[n, f, i, j] * x[n, c, i*stride + r, j*stride + s]: the windows as they are.",
-                lambda x, g, kernel_hw, stride: _weight_grad(x, g, kernel_hw, stride)[..., ::-1, ::-1]),
-        Mistake("stride-ignored", "The windows were taken with stride 1. With stride 2, output (i, j) read "
-                "the window starting at row 2i and column 2j: take the windows with the same stride.",
-                lambda x, g, kernel_hw, stride: _stride_one(x, g, kernel_hw)),
-    ),
-)
-
-
-def _stride_one(x, g, kernel_hw):
-    """The weight gradient with the windows of stride 1, cut to grad_out's size."""
-    windows = convlab.sliding_windows(x, kernel_hw)[:, :, : g.shape[2], : g.shape[3]]
-    return np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3]))
-
-
-# --- 3 · max-pool backward, with ties ---------------------------------------------------------------------
+# --- 1 · max-pool backward, with ties ---------------------------------------------------------------------
 
 
 def _ties(*shape, high=3):
@@ -236,41 +156,299 @@ softmax_cross_entropy = Task(
 )
 
 
-# --- 5 · one SGD-with-momentum step ---------------------------------------------------------------------------
+# --- 2 · average pooling backward (the lesson derives max pooling's) ------------------------------------------
 
 
-def _step_case(label, shape, lr, momentum):
-    return Case(label, (floats(*shape), floats(*shape), floats(*shape), lr, momentum))
+def _avg_back(x_shape, g, window, by=None):
+    """dL/dx of avg_pool2d(x, window) for x of ``x_shape``: each output's gradient shared by its window."""
+    by = window * window if by is None else by
+    out = np.zeros(tuple(x_shape), dtype=np.result_type(g, float))
+    ho, wo = g.shape[-2:]
+    out[..., : ho * window, : wo * window] = np.repeat(np.repeat(g, window, axis=-2), window, axis=-1) / by
+    return out
 
 
-sgd_momentum_step = Task(
-    name="sgd_momentum_step",
+def _avg_case(label, shape, window):
+    def build(rng):
+        out = convlab.avg_pool2d(np.zeros(shape), window).shape
+        return tuple(shape), rng.uniform(-1, 1, out).round(2), window
+
+    return Case(label, build)
+
+
+def _first_cell(x_shape, g, window):
+    out = np.zeros(tuple(x_shape), dtype=np.result_type(g, float))
+    ho, wo = g.shape[-2:]
+    out[..., : ho * window : window, : wo * window : window] = g
+    return out
+
+
+avg_pool_backward = Task(
+    name="avg_pool_backward",
     exercise=EXERCISE,
-    title="one step of SGD with momentum",
-    difficulty="easy",
+    title="average pooling backward",
+    difficulty="medium",
     kind="function",
-    params=("param", "grad", "velocity"),
-    reference=lambda p, g, v, lr, mu: convlab.sgd_momentum(p, g, v, lr=lr, momentum=mu),
-    rule=Rule("Write the update yourself, with NumPy only: convlab's sgd_momentum and layers are not allowed.",
-              allow=(NUMPY,)),
+    params=("x_shape", "grad_out", "window"),
+    axes=("C", "H", "W"),
+    reference=_avg_back,
+    rule=OWN_GRADIENT,
     cases=(
-        _step_case("a vector, lr 0.1, momentum 0.9", (6,), 0.1, 0.9),
-        _step_case("a filter bank, lr 0.05, momentum 0.5", (2, 3, 3, 3), 0.05, 0.5),
-        _step_case("a weight matrix, lr 0.01, momentum 0.99", (4, 5), 0.01, 0.99),
+        _avg_case("2 channels of 4×4, window 2", (2, 4, 4), 2),
+        _avg_case("a batch of 2 images, 3 channels of 6×6, window 3", (2, 3, 6, 6), 3),
+        _avg_case("5×7 maps, window 2: the last row and column are never pooled", (2, 5, 7), 2),
     ),
     mistakes=(
-        Mistake("momentum-before-gradient", "The step used the old velocity, before the new gradient was "
-                "added to it. First velocity = momentum * velocity + grad, then param - lr * velocity.",
-                lambda p, g, v, lr, mu: (p - lr * v, mu * v + g)),
-        Mistake("gradient-inside-momentum", "velocity = momentum * (velocity + grad) scales the new gradient "
-                "by the momentum too; only the old velocity is scaled: momentum * velocity + grad.",
-                lambda p, g, v, lr, mu: (p - lr * mu * (v + g), mu * (v + g))),
-        Mistake("lr-in-velocity", "The learning rate went into the velocity (momentum * velocity + lr * grad). "
-                "In this convention (PyTorch's) the velocity sums raw gradients and lr scales the step.",
-                lambda p, g, v, lr, mu: (p - (mu * v + lr * g), mu * v + lr * g)),
-        Mistake("uphill", "The step went up the gradient: descent subtracts, param - lr * velocity.",
-                lambda p, g, v, lr, mu: (p + lr * (mu * v + g), mu * v + g)),
+        Mistake("not-averaged", "Every cell of a window got the whole gradient. An average gives each of its "
+                "R·S cells the weight 1/(R·S), so each gets dL/dout / (R·S).",
+                lambda shape, g, w: _avg_back(shape, g, w, by=1)),
+        Mistake("first-cell-only", "Only the first cell of each window got the gradient, as in max pooling. "
+                "Every cell of the window counts in an average, each with 1/(R·S).", _first_cell),
     ),
 )
 
-TASKS = (conv_bias_grad, conv_weight_grad, max_pool_backward, softmax_cross_entropy, sgd_momentum_step)
+
+# --- 3 · a layer's input gradient, with padding -----------------------------------------------------------------
+
+
+def _conv_input_case(label, n, c, h, w, k, r, s, padding):
+    def build(rng):
+        x = rng.uniform(-1, 1, (n, c, h, w)).round(2)
+        kernels = rng.uniform(-1, 1, (k, c, r, s)).round(2)
+        out = convlab.conv2d(x, kernels, padding=padding)
+        return x, kernels, rng.uniform(-1, 1, out.shape).round(2), padding
+
+    return Case(label, build)
+
+
+def _input_grad(x, k, g, padding, crop=True, turn=True, swap=True):
+    ph, pw = padding
+    R, S = k.shape[-2:]
+    bank = k.transpose(1, 0, 2, 3) if swap else k
+    bank = bank[..., ::-1, ::-1] if turn else bank
+    if bank.shape[1] != g.shape[1]:
+        return None
+    full = convlab.conv2d(g, bank, padding=(R - 1, S - 1))  # the gradient of the padded input
+    return full[..., ph:ph + x.shape[2], pw:pw + x.shape[3]] if crop else full
+
+
+conv_input_grad = Task(
+    name="conv_input_grad",
+    exercise=EXERCISE,
+    title="a layer's input gradient, with padding",
+    difficulty="medium",
+    kind="function",
+    params=("x", "k", "grad_out"),
+    axes=("N", "C", "H", "W"),
+    reference=lambda x, k, g, padding: convlab.conv2d_backward(x, k, g, padding=padding)[0],
+    rule=Rule("Use NumPy and convlab.conv2d only: not conv2d_backward, conv_layer_backward or conv_transpose2d.",
+              allow=(NUMPY, "convlab.conv2d")),
+    cases=(
+        _conv_input_case("one image, 1 channel, one 3×3 filter, padding (1, 1)", 1, 1, 5, 5, 1, 3, 3, (1, 1)),
+        _conv_input_case("2 images, 3 channels, 3 filters 3×3, padding (1, 1)", 2, 3, 6, 7, 3, 3, 3, (1, 1)),
+        _conv_input_case("2 channels, 3 filters 3×2, padding (2, 0)", 1, 2, 5, 6, 3, 3, 2, (2, 0)),
+    ),
+    mistakes=(
+        Mistake("padding-not-cropped", "This is the gradient of the padded input, (H + 2·ph) × (W + 2·pw). The "
+                "zeros of the padding are not inputs: crop ph rows and pw columns off each side.",
+                lambda x, k, g, p: _input_grad(x, k, g, p, crop=False)),
+        Mistake("kernel-not-flipped", "The gradient spreads each output back through the kernel turned by 180°: "
+                "correlate the output gradient with k[..., ::-1, ::-1].",
+                lambda x, k, g, p: _input_grad(x, k, g, p, turn=False)),
+        Mistake("bank-not-swapped", "Input and output channels were not swapped: the gradient's bank has C "
+                "filters of K channels, k.transpose(1, 0, 2, 3).",
+                lambda x, k, g, p: _input_grad(x, k, g, p, swap=False)),
+    ),
+)
+
+
+# --- 5 · the whole network's backward pass ------------------------------------------------------------------------
+
+#: What the network's backward pass and training may call: NumPy, and convlab's forward pieces.
+FORWARD_PIECES = (NUMPY, SLIDING_WINDOWS, "convlab.conv2d", "convlab.conv_layer", "convlab.relu",
+                  "convlab.max_pool2d", "convlab.dense", "convlab.softmax_cross_entropy")
+
+
+def _network_case(label, n, filters, ties=True):
+    def build(rng):
+        x = rng.uniform(0, 1, (n, 1, 8, 8)).round(2)
+        if ties:  # rows of zeros: ties in the pooling windows after the ReLU
+            x[:, :, ::3] = 0.0
+        else:  # no ties and no input near a kink, so that finite differences mean something
+            x = rng.uniform(0.1, 1, (n, 1, 8, 8))
+        k, b, w, c = network.init(rng, filters)
+        return x, rng.integers(0, 10, n), k, b + rng.normal(0, 0.1, filters), w * 10, c
+
+    return Case(label, build)
+
+
+def _network_check(got, args, kwargs, facts):
+    """A whole-network gradient check: the loss along a random direction against the returned gradients."""
+    x, labels, *params = args
+    if not isinstance(got, tuple) or len(got) != 5:
+        return ("expected (loss, dk, db, dw, dc)", "network-shape", "Return a tuple of five: the loss, then the "
+                "gradients in the order of the parameters k, b, w, c.")
+    rng = np.random.default_rng(len(labels))
+    direction = [rng.standard_normal(p.shape) for p in params]
+    eps = 1e-6
+    up = network.loss_and_gradients(x, labels, *[p + eps * d for p, d in zip(params, direction)])[0]
+    down = network.loss_and_gradients(x, labels, *[p - eps * d for p, d in zip(params, direction)])[0]
+    numeric = (up - down) / (2 * eps)
+    try:
+        analytic = sum(float(np.sum(np.asarray(g) * d)) for g, d in zip(got[1:], direction))
+    except ValueError:
+        return ("the gradients do not have the parameters' shapes", "network-shape", "dk, db, dw and dc have the "
+                "shapes of k, b, w and c.")
+    error = abs(analytic - numeric) / max(abs(analytic), abs(numeric), 1e-12)
+    if error > 1e-4:
+        return (f"the gradient check fails: along a random direction the loss changes by {numeric:.6g}, your "
+                f"gradients say {analytic:.6g} (relative error {error:.0e})", "gradient-check",
+                "Check each layer on its own against convlab's backward pass, from the loss back to k.")
+    return None
+
+
+def _not_divided(x, labels, k, b, w, c):
+    loss, *grads = network.loss_and_gradients(x, labels, k, b, w, c)
+    return (loss, *[g * len(labels) for g in grads])
+
+
+def _network_mistake(mask=None):
+    def answer(x, labels, k, b, w, c):
+        z = convlab.conv_layer(x, k, b, padding=1)
+        a = convlab.relu(z)
+        pooled = convlab.max_pool2d(a, 2)
+        h = pooled.reshape(len(x), -1)
+        loss, g = convlab.softmax_cross_entropy(convlab.dense(h, w, c), labels)
+        g, dw, dc = convlab.dense_backward(h, w, g)
+        g = convlab.max_pool2d_backward(a, g.reshape(pooled.shape), 2)
+        g = g * ((g > 0) if mask == "gradient" else (z > 0))
+        _, dk, db = convlab.conv_layer_backward(x, k, g, padding=1)
+        return loss, dk, db, dw, dc
+
+    return answer
+
+
+network_backward = Task(
+    name="network_backward",
+    exercise=EXERCISE,
+    title="the network's backward pass",
+    difficulty="hard",
+    kind="function",
+    params=("x", "labels", "k", "b", "w", "c"),
+    reference=lambda x, y, k, b, w, c: network.loss_and_gradients(x, y, k, b, w, c),
+    rule=Rule("Use NumPy and convlab's forward pieces only (conv2d, conv_layer, relu, max_pool2d, dense, "
+              "softmax_cross_entropy, sliding_windows): every backward pass is yours.", allow=FORWARD_PIECES),
+    cases=(
+        _network_case("4 random images, 3 filters", 4, 3),
+        _network_case("8 random images, 8 filters", 8, 8),
+        Case("a whole-network gradient check, 6 images, 5 filters", _network_case("", 6, 5, ties=False).args,
+             verify=_network_check, compare_value=False),
+    ),
+    mistakes=(
+        Mistake("not-divided-by-batch", "The gradients are N times too large: the loss is the mean over the "
+                "batch, so its gradient with respect to the scores is (softmax - onehot) / N.",
+                _not_divided),
+        Mistake("relu-mask-from-gradient", "The ReLU's mask came from the sign of the gradient. It comes from "
+                "the ReLU's input: the gradient passes where z > 0 and is 0 elsewhere.",
+                _network_mistake(mask="gradient")),
+    ),
+)
+
+
+# --- 6 · training it ---------------------------------------------------------------------------------------------
+
+
+def _training(train, epochs, held_out=None):
+    def build(rng):
+        digits = network.Digits(rng, train, held_out)
+        return digits, digits.sends("y"), epochs, int(rng.integers(1000))
+
+    return build
+
+
+def _params_of(got):
+    if not isinstance(got, tuple) or len(got) != 4 or not all(isinstance(p, np.ndarray) for p in got):
+        return None
+    k, b, w, c = got
+    if k.ndim != 4 or k.shape[1:] != (1, 3, 3) or b.shape != (k.shape[0],) or w.shape != (10, 16 * k.shape[0]) \
+            or c.shape != (10,):
+        return None
+    return got
+
+
+_SHAPES = ("train should return (k, b, w, c): k (F, 1, 3, 3), b (F,), w (10, 16·F), c (10,), the parameters of "
+           "network_forward's network")
+
+
+def _initial_loss(got, args, kwargs, facts):
+    params = _params_of(got)
+    if params is None:
+        return (_SHAPES, "network-shape", _SHAPES + ".")
+    x, y = args[0].x, args[0].y
+    loss = float(convlab.softmax_cross_entropy(network.forward(x, *params), y)[0])
+    if not abs(loss - network.LN10) < 0.25:
+        return (f"with 0 epochs the loss is {loss:.3f}, not close to ln 10 = {network.LN10:.3f}", "initial-loss",
+                "Before any training the network should know nothing: ten equally likely classes give a loss "
+                "of ln 10. Scale the weights by sqrt(2 / fan_in) (smaller still for the last layer) and start "
+                "the biases at 0.")
+    return None
+
+
+def _overfits(got, args, kwargs, facts):
+    params = _params_of(got)
+    if params is None:
+        return (_SHAPES, "network-shape", _SHAPES + ".")
+    seen = network.accuracy(params, args[0].x, args[0].y)
+    if seen < 1.0:
+        return (f"after {args[2]} epochs on 32 digits, {seen:.0%} of them are right, not all", _diverged(params),
+                _HINTS[_diverged(params)])
+    return None
+
+
+def _generalises(got, args, kwargs, facts):
+    params = _params_of(got)
+    if params is None:
+        return (_SHAPES, "network-shape", _SHAPES + ".")
+    held = network.accuracy(params, args[0].held_x, args[0].held_y)
+    if held < 0.95:
+        return (f"{held:.1%} of the {len(args[0].held_y)} held-out digits are right; at least 95% are needed",
+                _diverged(params), _HINTS[_diverged(params)])
+    return None
+
+
+def _diverged(params):
+    return "diverged" if not all(np.all(np.isfinite(p)) for p in params) or max(
+        float(np.abs(p).max()) for p in params) > 1e3 else "not-learning"
+
+
+_HINTS = {
+    "diverged": "The weights blew up: the learning rate is too large for this network. Lower it (by 10, say) "
+                "and watch the loss fall epoch by epoch.",
+    "not-learning": "It does not learn enough. Shuffle the training digits every epoch (they arrive sorted by "
+                    "label, so without shuffling each mini-batch holds one digit), check network_backward, and "
+                    "try a learning rate between 0.01 and 0.1 with momentum 0.9.",
+}
+
+train = Task(
+    name="train",
+    exercise=EXERCISE,
+    title="train the network",
+    difficulty="hard",
+    kind="function",
+    params=("x", "y", "epochs", "seed"),
+    reference=lambda *args: None,
+    rule=Rule("Write the loop yourself, with NumPy, convlab's forward pieces and your network_backward: "
+              "mini-batches, shuffling, SGD with momentum; convlab's backward passes and sgd_momentum are not "
+              "allowed.", allow=FORWARD_PIECES),
+    time_limit=120.0,
+    cases=(
+        Case("64 digits, 0 epochs: the loss before training is about ln 10", _training(64, 0),
+             verify=_initial_loss, compare_value=False),
+        Case("32 digits, 40 epochs: every one of them learned", _training(32, 40),
+             verify=_overfits, compare_value=False),
+        Case("900 digits (labels permuted, images turned), 15 epochs: 95% of 500 others right",
+             _training(900, 15, held_out=500), verify=_generalises, compare_value=False, points=3),
+    ),
+)
+
+TASKS = (max_pool_backward, avg_pool_backward, conv_input_grad, softmax_cross_entropy, network_backward, train)
