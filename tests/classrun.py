@@ -74,9 +74,11 @@ def marked_processes():
     return found
 
 
-def control_groups():
-    return sorted(str(p) for p in Path("/sys/fs/cgroup").glob("*/convlab-*")) + sorted(
-        str(p) for p in Path("/sys/fs/cgroup").glob("convlab-*"))
+def control_groups(pid):
+    """Control groups the grader with this process ID made and left behind (its name carries the ID)."""
+    pattern = f"convlab-{pid}-*"
+    return sorted(str(p) for p in Path("/sys/fs/cgroup").glob(f"*/{pattern}")) + sorted(
+        str(p) for p in Path("/sys/fs/cgroup").glob(pattern))
 
 
 def _by_stem(report, paths):
@@ -102,7 +104,10 @@ def grade_class(folder):
                "--csv", str(folder / "grades.csv"), "--executed", str(folder / "executed"),
                "--roster", str(built["roster"]), "--gradebook", str(folder / "gradebook.csv"), str(submissions)]
     start = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HOME": str(home)})
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               env={**os.environ, "HOME": str(home)})
+    stdout, stderr = process.communicate()
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     seconds = time.monotonic() - start
     after = {"environment": environment_state(), "repository": repository_state(), "home": tree_state(home),
              "submissions": tree_state(submissions)}
@@ -115,7 +120,7 @@ def grade_class(folder):
         "report": report, "grades": _by_stem(report, paths),
         "paths": {stem: str(path) for stem, path in paths.items()}, "students": built["students"],
         "gradebook": str(folder / "gradebook.csv"), "roster": str(built["roster"]), "changed": changed,
-        "survivors": marked_processes(), "control_groups": control_groups(),
+        "survivors": marked_processes(), "control_groups": control_groups(process.pid),
         "folder": str(folder),
         "executed": {stem: str(folder / "executed" / f"{Path(path).stem}.ipynb") for stem, path in paths.items()},
         "csv": str(folder / "grades.csv"), "results": str(folder / "grades.jsonl"),

@@ -53,7 +53,7 @@ def executed(graded_class, stem):
 def test_the_run_ends_with_a_complete_report(graded_class):
     assert graded_class["report"] is not None, graded_class["stderr"]
     assert graded_class["returncode"] == EXIT_UNGRADABLE, graded_class["stderr"]  # some notebooks are broken
-    assert set(graded_class["grades"]) == {Path(p).stem for p in graded_class["paths"].values()}
+    assert set(graded_class["grades"]) == set(graded_class["paths"])
     rows = list(csv.DictReader(open(graded_class["csv"], encoding="utf-8")))
     assert len(rows) == len(graded_class["paths"])
     lines = Path(graded_class["results"]).read_text().splitlines()  # one per file, written as it finished
@@ -246,9 +246,8 @@ def test_resume_grades_nothing_twice(graded_class, tmp_path):
     args = ["--json", "--resume", "--results", str(results), "--solutions", "none", str(folder)]
     result = subprocess.run([sys.executable, "-m", "convlab", "grade", *args], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
-    again = {Path(g["path"]).stem: g for g in json.loads(result.stdout)["notebooks"]}
-    assert {stem: g["points"] for stem, g in again.items()} == {
-        stem: g["points"] for stem, g in graded_class["grades"].items()}
+    again = {g["path"]: g["points"] for g in json.loads(result.stdout)["notebooks"]}
+    assert again == {graded_class["paths"][stem]: g["points"] for stem, g in graded_class["grades"].items()}
     assert results.read_text() == Path(graded_class["results"]).read_text()  # nothing regraded, nothing lost
 
 
