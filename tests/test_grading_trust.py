@@ -14,7 +14,6 @@ the questions.  None of it may earn a point, reach another submission, change
 the machine or outlive the run.
 """
 
-from pathlib import Path
 
 import pytest
 from submissions import FORGED, IMPOSTORS, ROUNDABOUT, TAMPERING, UNUSUAL
