@@ -460,8 +460,17 @@ def check_args(x, k=None, stride=1, padding=0, dilation=1, *, window=None, outpu
     ValueError: channel mismatch: x has 3 channels (x.shape[0], x of shape (3, 5, 5)) but k has 2 (k.shape[0], k of shape (2, 3, 3))
     >>> check_args(np.ones((4, 4)), window=2, stride=2).out_hw
     (2, 2)
+    >>> check_args(np.ones((4, 4)), np.ones((2, 2)), window=2)
+    Traceback (most recent call last):
+    ...
+    TypeError: give either a kernel k or a window, not both and not neither (k given, window=2)
     """  # noqa: E501 -- a doctest's expected output is one line
     transposed = output_padding is not None
+    if (window is None) == (k is None):
+        raise TypeError(
+            "give either a kernel k or a window, not both and not neither"
+            f" (k {'given' if k is not None else 'missing'}, window={window!r})"
+        )
     x = check_numeric_array(x, "y" if transposed else "x")
     if window is None:
         k = check_numeric_array(k, "k")

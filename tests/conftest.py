@@ -17,6 +17,22 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
+def torch():
+    """PyTorch, the optional reference every comparison with it uses.
+
+    Where it is not installed its tests are skipped; under CI, which installs it, a missing
+    PyTorch is a failure, so that no comparison quietly stops running.
+    """
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("PyTorch is not installed, and CI installs it (.ci/run): the comparisons with it would not run")
+        pytest.skip("PyTorch is not installed; it is an optional reference")
+    return torch
+
+
+@pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """The course website's html folder: built by `make site` (CONVLAB_SITE) or now."""
     from sitebuild import site_folder

@@ -142,8 +142,7 @@ def test_fast_length_refuses_non_lengths(n):
 
 
 @given(case=fft_cases(dtypes=("float64", "float32")))
-def test_conv_fft_matches_torch(case):
-    torch = pytest.importorskip("torch", reason="PyTorch is not installed; it is an optional reference")
+def test_conv_fft_matches_torch(torch, case):
     import torch.nn.functional as F
 
     x, k, stride, dilation = case

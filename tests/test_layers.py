@@ -12,10 +12,6 @@ import convlab
 from convlab import layers
 
 
-def torch_or_skip():
-    return pytest.importorskip("torch", reason="PyTorch is not installed; it is an optional reference")
-
-
 def params_of(case):
     return {p: case[p] for p in ("stride", "padding", "dilation")}
 
@@ -86,8 +82,7 @@ def test_bias_gradient_sums_over_images_and_positions():
 
 
 @given(case=conv_cases(dtypes=["float64"], max_size=3))
-def test_conv_layer_and_backward_match_torch_autograd(case):
-    torch = torch_or_skip()
+def test_conv_layer_and_backward_match_torch_autograd(torch, case):
     x, k = case["x"], case["k"]
     b = bias_for(k, np.random.default_rng(2))
     params = params_of(case)
@@ -126,8 +121,7 @@ def test_relu_and_its_gradient_by_hand():
     np.testing.assert_array_equal(layers.relu_backward(x, np.full((2, 2), 7.0)), [[0, 0], [7, 0]])
 
 
-def test_relu_matches_torch_autograd_including_zero():
-    torch = torch_or_skip()
+def test_relu_matches_torch_autograd_including_zero(torch):
     x = np.array([-2.0, -0.0, 0.0, 1e-300, 3.0, np.inf, -np.inf])
     tx = torch.tensor(x, requires_grad=True)
     out = torch.relu(tx)
@@ -204,8 +198,7 @@ def test_max_pool_backward_matches_finite_differences(case):
 
 
 @given(pool_cases())
-def test_max_pool_backward_matches_torch_autograd_with_ties(case):
-    torch = torch_or_skip()
+def test_max_pool_backward_matches_torch_autograd_with_ties(torch, case):
     x, window, stride, padding, dilation = case
     tx = torch.tensor(np.ascontiguousarray(x).reshape((1,) * max(0, 3 - x.ndim) + x.shape), requires_grad=True)
     out = torch.nn.functional.max_pool2d(tx, window, stride, padding, dilation)
@@ -215,8 +208,7 @@ def test_max_pool_backward_matches_torch_autograd_with_ties(case):
     np.testing.assert_allclose(grad, tx.grad.numpy().reshape(x.shape), rtol=1e-12, atol=1e-12)
 
 
-def test_max_pool_backward_nan_and_infinities_match_torch():
-    torch = torch_or_skip()
+def test_max_pool_backward_nan_and_infinities_match_torch(torch):
     nan, inf = np.nan, np.inf
     x = np.array([[[nan, 1.0, 2.0, nan],
                    [0.0, nan, 2.0, 2.0],
@@ -284,8 +276,7 @@ def test_dense_and_backward_match_finite_differences():
             assert relative_error(numeric_gradient(loss, array, index), grad[index]) < 1e-7
 
 
-def test_dense_and_backward_match_torch_autograd():
-    torch = torch_or_skip()
+def test_dense_and_backward_match_torch_autograd(torch):
     rng = np.random.default_rng(6)
     x, w, b = rng.standard_normal((5, 7)), rng.standard_normal((4, 7)), rng.standard_normal(4)
     tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
@@ -334,8 +325,7 @@ def test_softmax_cross_entropy_does_not_overflow():
     np.testing.assert_allclose(grad.sum(axis=1), 0, atol=1e-15)  # softmax sums to 1, one-hot too
 
 
-def test_softmax_cross_entropy_matches_torch():
-    torch = torch_or_skip()
+def test_softmax_cross_entropy_matches_torch(torch):
     rng = np.random.default_rng(8)
     logits = rng.standard_normal((6, 10)) * 50  # large enough that a naive softmax would lose digits
     labels = rng.integers(0, 10, 6)
@@ -357,8 +347,7 @@ def test_float32_logits_stay_float32():
 # ---------------------------------------------------------------- SGD with momentum
 
 
-def test_sgd_momentum_matches_torch_optimizer():
-    torch = torch_or_skip()
+def test_sgd_momentum_matches_torch_optimizer(torch):
     rng = np.random.default_rng(9)
     start = rng.standard_normal((3, 4))
     grads = [rng.standard_normal((3, 4)) for _ in range(5)]

@@ -50,8 +50,7 @@ def test_avg_pool_matches_loop(case):
 
 
 @given(pool_cases())
-def test_pooling_matches_torch(case):
-    torch = pytest.importorskip("torch")
+def test_pooling_matches_torch(torch, case):
     x, window, stride, padding, dilation = case
     t = torch.from_numpy(np.ascontiguousarray(x))
     expected = torch.nn.functional.max_pool2d(t, window, stride, padding, dilation).numpy()

@@ -9,14 +9,12 @@ from strategies import conv_cases
 
 import convlab
 
-torch = pytest.importorskip("torch", reason="PyTorch is not installed; it is an optional reference")
-
 ALL_METHODS = convlab.METHODS + ("auto",)
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 @given(case=conv_cases(dtypes=["float64"]))
-def test_conv2d_matches_torch_float64(method, case):
+def test_conv2d_matches_torch_float64(torch, method, case):
     out = convlab.conv2d(**case, method=method)
     expected = torch_conv2d(case["x"], case["k"], case["stride"], case["padding"], case["dilation"])
     assert out.shape == expected.shape
@@ -25,14 +23,14 @@ def test_conv2d_matches_torch_float64(method, case):
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 @given(case=conv_cases(dtypes=["float32"]))
-def test_conv2d_matches_torch_float32(method, case):
+def test_conv2d_matches_torch_float32(torch, method, case):
     out = convlab.conv2d(**case, method=method)
     expected = torch_conv2d(case["x"], case["k"], case["stride"], case["padding"], case["dilation"])
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
 
 
-def test_cnn_layer_shape_against_torch():
+def test_cnn_layer_shape_against_torch(torch):
     rng = np.random.default_rng(11)
     x = rng.standard_normal((2, 8, 14, 14))
     k = rng.standard_normal((6, 8, 3, 3))

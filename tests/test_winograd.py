@@ -173,8 +173,7 @@ def test_bad_input_is_named(x, k, error, pattern):
 
 
 @given(case=winograd_cases(dtypes=("float64", "float32")))
-def test_conv_winograd_matches_torch(case):
-    torch = pytest.importorskip("torch", reason="PyTorch is not installed; it is an optional reference")
+def test_conv_winograd_matches_torch(torch, case):
     import torch.nn.functional as F
 
     x, k = case
