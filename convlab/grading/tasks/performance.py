@@ -193,8 +193,14 @@ def _tiles_1d(d, step=2):
 
 
 def _f23(d, g, *, bt=winograd.BT, gt=winograd.G, step=2):
+    """The products and outputs of F(2, 3) with these transforms: the model of each mistake below."""
     m = (_tiles_1d(d, step) @ bt.T) * (gt @ g)
     return m, (m @ winograd.AT.T).reshape(-1)
+
+
+def _winograd_1d(d, g):
+    """The 4 products of every tile, and the outputs as convlab's F(2, 3) computes them along the signal."""
+    return (_tiles_1d(d) @ winograd.BT.T) * (winograd.G @ g), winograd.correlate1d_f23(d, g)
 
 
 #: G with the halves left out: the sums of the taps, not half of them.
@@ -207,7 +213,7 @@ winograd_1d = Task(
     difficulty="medium",
     kind="function",
     params=("d", "g"),
-    reference=_f23,
+    reference=_winograd_1d,
     rule=Rule(
         "Write F(2, 3) yourself with the matrices given, with NumPy only: no convolution routine "
         "(convlab.winograd's, np.convolve and np.correlate included).",
