@@ -394,26 +394,28 @@ def _initial_loss(got, args, kwargs, facts):
     return None
 
 
-def _overfits(got, args, kwargs, facts):
-    params = _params_of(got)
-    if params is None:
-        return (_SHAPES, "network-shape", _SHAPES + ".")
-    seen = network.accuracy(params, args[0].x, args[0].y)
-    if seen < 1.0:
-        return (f"after {args[2]} epochs on 32 digits, {seen:.0%} of them are right, not all", _diverged(params),
-                _HINTS[_diverged(params)])
-    return None
+def _accuracy(needed, held_out, say):
+    """A ``verify`` that the trained parameters label enough digits right: the training ones or the held-out ones."""
+
+    def verify(got, args, kwargs, facts):
+        params = _params_of(got)
+        if params is None:
+            return (_SHAPES, "network-shape", _SHAPES + ".")
+        digits = args[0]
+        x, y = (digits.held_x, digits.held_y) if held_out else (digits.x, digits.y)
+        seen = network.accuracy(params, x, y)
+        if seen < needed:
+            why = _diverged(params)
+            return (say(seen, len(y), args[2]), why, _HINTS[why])
+        return None
+
+    return verify
 
 
-def _generalises(got, args, kwargs, facts):
-    params = _params_of(got)
-    if params is None:
-        return (_SHAPES, "network-shape", _SHAPES + ".")
-    held = network.accuracy(params, args[0].held_x, args[0].held_y)
-    if held < 0.95:
-        return (f"{held:.1%} of the {len(args[0].held_y)} held-out digits are right; at least 95% are needed",
-                _diverged(params), _HINTS[_diverged(params)])
-    return None
+_overfits = _accuracy(1.0, False, lambda seen, n, epochs: f"after {epochs} epochs on {n} digits, {seen:.0%} of "
+                      f"them are right, not all")
+_generalises = _accuracy(0.95, True, lambda seen, n, epochs: f"{seen:.1%} of the {n} held-out digits are right; at "
+                         f"least 95% are needed")
 
 
 def _diverged(params):
