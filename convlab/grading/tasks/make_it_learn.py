@@ -405,7 +405,7 @@ def _accuracy(needed, held_out, say):
         x, y = (digits.held_x, digits.held_y) if held_out else (digits.x, digits.y)
         seen = network.accuracy(params, x, y)
         if seen < needed:
-            why = _diverged(params)
+            why = _diverged(params, digits.x, digits.y)
             return (say(seen, len(y), args[2]), why, _HINTS[why])
         return None
 
@@ -418,14 +418,19 @@ _generalises = _accuracy(0.95, True, lambda seen, n, epochs: f"{seen:.1%} of the
                          f"least 95% are needed")
 
 
-def _diverged(params):
-    return "diverged" if not all(np.all(np.isfinite(p)) for p in params) or max(
-        float(np.abs(p).max()) for p in params) > 1e3 else "not-learning"
+def _diverged(params, x, y):
+    """Which hint fits a network that did not learn: one whose loss ended no better than a guess diverged."""
+    if not all(np.all(np.isfinite(p)) for p in params):
+        return "diverged"
+    with np.errstate(all="ignore"):
+        loss = float(convlab.softmax_cross_entropy(network.forward(x, *params), y)[0])
+    return "diverged" if not np.isfinite(loss) or loss > 0.9 * network.LN10 else "not-learning"
 
 
 _HINTS = {
-    "diverged": "The weights blew up: the learning rate is too large for this network. Lower it (by 10, say) "
-                "and watch the loss fall epoch by epoch.",
+    "diverged": "The network learned nothing: its loss ended no better than a guess. A learning rate too "
+                "large for it kills every ReLU (or blows the weights up to inf): lower it (by 10, say) and watch "
+                "the loss fall epoch by epoch.",
     "not-learning": "It does not learn enough. Shuffle the training digits every epoch (they arrive sorted by "
                     "label, so without shuffling each mini-batch holds one digit), check network_backward, and "
                     "try a learning rate between 0.01 and 0.1 with momentum 0.9.",
