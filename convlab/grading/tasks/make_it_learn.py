@@ -419,18 +419,17 @@ _generalises = _accuracy(0.95, True, lambda seen, n, epochs: f"{seen:.1%} of the
 
 
 def _diverged(params, x, y):
-    """Which hint fits a network that did not learn: one whose loss ended no better than a guess diverged."""
-    if not all(np.all(np.isfinite(p)) for p in params):
+    """Which hint fits a network that did not learn: one whose ReLUs all died, or whose weights blew up, diverged."""
+    k, b = params[0], params[1]
+    if not all(np.all(np.isfinite(p)) for p in params) or max(float(np.abs(p).max()) for p in params) > 1e3:
         return "diverged"
-    with np.errstate(all="ignore"):
-        loss = float(convlab.softmax_cross_entropy(network.forward(x, *params), y)[0])
-    return "diverged" if not np.isfinite(loss) or loss > 0.9 * network.LN10 else "not-learning"
+    alive = float(np.mean(convlab.conv_layer(x, k, b, padding=1) > 0))
+    return "diverged" if alive < 0.01 else "not-learning"
 
 
 _HINTS = {
-    "diverged": "The network learned nothing: its loss ended no better than a guess. A learning rate too "
-                "large for it kills every ReLU (or blows the weights up to inf): lower it (by 10, say) and watch "
-                "the loss fall epoch by epoch.",
+    "diverged": "The training diverged: every ReLU of the network is dead (or its weights blew up), as a "
+                "learning rate too large for it does. Lower it (by 10, say) and watch the loss fall epoch by epoch.",
     "not-learning": "It does not learn enough. Shuffle the training digits every epoch (they arrive sorted by "
                     "label, so without shuffling each mini-batch holds one digit), check network_backward, and "
                     "try a learning rate between 0.01 and 0.1 with momentum 0.9.",
