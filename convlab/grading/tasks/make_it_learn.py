@@ -419,17 +419,20 @@ _generalises = _accuracy(0.95, True, lambda seen, n, epochs: f"{seen:.1%} of the
 
 
 def _diverged(params, x, y):
-    """Which hint fits a network that did not learn: one whose ReLUs all died, or whose weights blew up, diverged."""
+    """Which hint fits a network that did not learn: weights that blew up, ReLUs that all died, or neither."""
     k, b = params[0], params[1]
     if not all(np.all(np.isfinite(p)) for p in params) or max(float(np.abs(p).max()) for p in params) > 1e3:
         return "diverged"
     alive = float(np.mean(convlab.conv_layer(x, k, b, padding=1) > 0))
-    return "diverged" if alive < 0.01 else "not-learning"
+    return "dead-relus" if alive < 0.01 else "not-learning"
 
 
 _HINTS = {
-    "diverged": "The training diverged: every ReLU of the network is dead (or its weights blew up), as a "
-                "learning rate too large for it does. Lower it (by 10, say) and watch the loss fall epoch by epoch.",
+    "diverged": "The training diverged: the weights blew up, as a learning rate too large for the network makes "
+                "them. Lower it (by 10, say) and watch the loss fall epoch by epoch.",
+    "dead-relus": "Every ReLU of the trained network gives 0 on the training digits: the training pushed them all "
+                  "below zero and they never came back. That happens when each mini-batch holds one digit (the "
+                  "digits arrive sorted by label: shuffle them every epoch) or when the learning rate is too large.",
     "not-learning": "It does not learn enough. Shuffle the training digits every epoch (they arrive sorted by "
                     "label, so without shuffling each mini-batch holds one digit), check network_backward, and "
                     "try a learning rate between 0.01 and 0.1 with momentum 0.9.",
