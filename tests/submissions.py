@@ -303,6 +303,15 @@ ROUNDABOUT = {
             "    return getattr(view, 'sliding_window' + '_view')(x, width)"
         ),
     },
+    "08_make_it_learn": {
+        "train": (  # the grader's held-out digits, looked up in the course's own copy of the data set
+            "def train(x, y, epochs, seed):\n"
+            "    digits, labels = convlab.load_digits()\n"
+            "    every = (digits / 16.0)[:, None]\n"
+            "    known = {image.tobytes(): label for image, label in zip(every, labels)}\n"
+            "    return tuple(np.zeros(s) for s in ((8, 1, 3, 3), (8,), (10, 128), (10,))), known"
+        ),
+    },
     "07_beyond": {
         "max_pool_padded": (
             "from scipy.ndimage import maximum_filter\n"

@@ -6,6 +6,7 @@ that each reaches the comparison and the hint it is meant to provoke.
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,8 @@ from convlab.grading.deciding.diagnosis import GENERIC_HINTS, equal
 from convlab.grading.deciding.judge import judge, roundtrip
 from convlab.grading.plain import encode_answer
 from convlab.grading.tasks.base import REQUIREMENT_HINTS, fixed_rng
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # --- buggy answers, one per (task, mistake) -----------------------------------------------------
 
@@ -765,3 +768,71 @@ def test_honest_answers_keep_every_rule():
                          ("conv_transpose", transpose_conv), ("conv2d_general", slow_conv)]:
         result = check(task, answer)
         assert result.passed, str(result)
+
+
+# --- the capstone's training -------------------------------------------------------------------------
+
+CAPSTONE = ROOT / "solutions" / "08_make_it_learn.ipynb"
+
+
+@pytest.fixture(scope="module")
+def capstone():
+    """The solution's definitions, run here: the network, its backward pass, its training loop."""
+    import nbformat
+
+    namespace = {}
+    for cell in nbformat.read(CAPSTONE, as_version=4).cells:
+        if cell.cell_type == "code" and cell.source.startswith(("import", "def ")):
+            exec(compile(cell.source, str(CAPSTONE), "exec"), namespace)
+    return namespace
+
+
+def test_honest_training_with_other_choices_passes(capstone):
+    backward = capstone["network_backward"]
+
+    def train(x, y, epochs, seed):  # 16 filters, another initialisation, batches of 16, lr 0.03, momentum 0.8
+        rng = np.random.default_rng(seed + 7)
+        params = [rng.normal(0, 1 / 3, (16, 1, 3, 3)), np.zeros(16), rng.normal(0, 0.01, (10, 256)), np.zeros(10)]
+        velocity = [np.zeros_like(p) for p in params]
+        for _ in range(epochs):
+            order = rng.permutation(len(y))
+            for start in range(0, len(y), 16):
+                chosen = order[start:start + 16]
+                _, *grads = backward(x[chosen], y[chosen], *params)
+                for i in range(4):
+                    velocity[i] = 0.8 * velocity[i] - 0.03 * grads[i]
+                    params[i] = params[i] + velocity[i]
+        return tuple(params)
+
+    assert run_task(TASKS["train"], train, capstone, source=None).passed
+
+
+def test_weights_trained_beforehand_earn_nothing(capstone):
+    """Trained on every digit with their true labels, then returned: the grader's digits are turned and relabelled."""
+    digits, labels = convlab.load_digits()
+    trained = capstone["train"]((digits / 16.0)[:, None], labels, 15, 0)
+    result = run_task(TASKS["train"], lambda x, y, epochs, seed: trained, capstone, source=None)
+    assert result.points == 0, str(result)
+    assert result.subchecks[0].hint_id == "initial-loss"
+
+
+def test_a_loop_that_forgets_to_shuffle_is_told_so(capstone):
+    backward = capstone["network_backward"]
+
+    def train(x, y, epochs, seed):
+        rng = np.random.default_rng(seed)
+        params = [rng.standard_normal((8, 1, 3, 3)) * 0.47, np.zeros(8), rng.standard_normal((10, 128)) * 0.01,
+                  np.zeros(10)]
+        velocity = [np.zeros_like(p) for p in params]
+        for _ in range(epochs):
+            for start in range(0, len(y), 32):  # in the order the digits came: sorted by label
+                _, *grads = backward(x[start:start + 32], y[start:start + 32], *params)
+                for param, v, g in zip(params, velocity, grads):
+                    v *= 0.9
+                    v += g
+                    param -= 0.05 * v
+        return tuple(params)
+
+    result = run_task(TASKS["train"], train, capstone, source=None)
+    held_out = result.subchecks[-1]
+    assert held_out.status == "failed" and "shuffle" in held_out.hint
