@@ -2,6 +2,11 @@
 
 Each command lives in its own module, imported only when it runs, which
 provides ``add_arguments(parser)`` and ``main(args) -> int``.
+
+A command run by a Python that lacks one of the course's packages (a
+system ``python`` instead of the course's ``.venv``) stops with a message
+that says which Python ran it and how to run it with the course's
+environment, instead of a traceback.
 """
 
 from __future__ import annotations
@@ -9,6 +14,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
+
+DESCRIPTION = "The convlab course's command-line tools."
+
+EPILOG = (
+    "Run them with the course's Python: make grade, make exercises, make notebooks or make demo from the "
+    "repository's folder, or python -m convlab COMMAND in JupyterLab's Terminal (started by make lab, or on "
+    "Binder), where python is the course's. Exit status 2: this Python lacks a package the command needs."
+)
 
 # command name -> (module, one-line help)
 COMMANDS = {
@@ -18,6 +32,13 @@ COMMANDS = {
     "demo": ("convlab.viz.terminal", "watch a window slide over a small array, in the terminal"),
 }
 
+# What `make` runs for each command (the Makefile's targets), for the message below.
+MAKE_TARGETS = {"notebooks": "make notebooks", "exercises": "make exercises", "grade": "make grade",
+                "demo": "make demo"}
+
+#: The exit status of a command this Python cannot run.
+WRONG_ENVIRONMENT = 2
+
 
 def build_parser(command=None):
     """The parser of every command's name and help; the options of ``command`` only.
@@ -26,7 +47,7 @@ def build_parser(command=None):
     command that runs is imported: ``python -m convlab demo`` needs NumPy,
     not the grader's Jupyter libraries.
     """
-    parser = argparse.ArgumentParser(prog="python -m convlab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m convlab", description=DESCRIPTION, epilog=EPILOG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
         parser_of_command = sub.add_parser(name, help=help_text, description=help_text)
@@ -36,12 +57,64 @@ def build_parser(command=None):
     return parser
 
 
+def wrong_environment(command, missing, executable=None, root=None):
+    """What to tell someone whose Python lacks the package ``missing`` that ``command`` needs.
+
+    Parameters
+    ----------
+    command : str or None
+        The command that was run (``"grade"``), or None.
+    missing : str
+        The name of the module that could not be imported.
+    executable : str, optional
+        The Python that ran the command (default: this one).
+    root : Path, optional
+        The repository, whose ``.venv`` holds the course's environment
+        (default: the folder above this package).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(wrong_environment("grade", "nbformat", "/usr/bin/python3", Path("/nowhere")))
+    python -m convlab grade needs the package nbformat, which this Python does not have:
+      /usr/bin/python3
+    is not the course's environment. Run the command with the course's Python:
+      make grade                  from the repository's folder (make creates .venv on first use)
+      python -m convlab grade ... in JupyterLab's Terminal (File > New > Terminal), after make lab or on Binder
+    """
+    executable = executable or sys.executable
+    root = Path(__file__).resolve().parent.parent if root is None else Path(root)
+    name = f"python -m convlab {command}" if command else "python -m convlab"
+    target = MAKE_TARGETS.get(command, "make help")
+    spelled = f"python -m convlab {command} ..." if command else "python -m convlab COMMAND ..."
+    venv_python = root / ".venv" / "bin" / "python"
+    lines = [
+        f"{name} needs the package {missing.split('.')[0]}, which this Python does not have:",
+        f"  {executable}",
+        "is not the course's environment. Run the command with the course's Python:",
+        f"  {target:<27} from the repository's folder (make creates .venv on first use)",
+        f"  {spelled:<27} in JupyterLab's Terminal (File > New > Terminal), after make lab or on Binder",
+    ]
+    if venv_python.exists():
+        lines.append(f"  {venv_python} -m convlab {command or 'COMMAND'} ...   from anywhere")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     # The command is the first word that is not an option (the top level has only --help).
     command = next((word for word in argv if not word.startswith("-")), None)
-    args = build_parser(command).parse_args(argv)
-    return importlib.import_module(args.module).main(args)
+    try:
+        args = build_parser(command).parse_args(argv)
+        return importlib.import_module(args.module).main(args)
+    except ModuleNotFoundError as err:
+        if not err.name or err.name.split(".")[0] == "convlab":
+            raise  # a bug in convlab itself, not a missing package
+        print(wrong_environment(command if command in COMMANDS else None, err.name), file=sys.stderr)
+        return WRONG_ENVIRONMENT
 
 
 if __name__ == "__main__":
