@@ -27,8 +27,8 @@ EPILOG = (
 # command name -> (module, one-line help)
 COMMANDS = {
     "notebooks": ("convlab.notebooks", "run notebooks in a fresh kernel and rewrite them reproducibly"),
-    "exercises": ("convlab.grading.generator", "write exercises/ from solutions/ (--check: is it up to date?)"),
-    "grade": ("convlab.grading.grader", "grade exercise notebooks: run each in a fresh kernel, report points"),
+    "exercises": ("convlab.jupyter.generator", "write exercises/ from solutions/ (--check: is it up to date?)"),
+    "grade": ("convlab.grading.grader", "grade exercise notebooks, each in a sandbox of its own; report points"),
     "demo": ("convlab.viz.terminal", "watch a window slide over a small array, in the terminal"),
 }
 

@@ -22,3 +22,20 @@ def site(tmp_path_factory):
     from sitebuild import site_folder
 
     return site_folder(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory, worker_id):
+    """A class of honest, broken and hostile submissions graded in one ``python -m convlab grade`` run.
+
+    Shared by every grading test: the first test worker to ask grades the class, the others
+    wait for it and read the same result (pytest-xdist's way of running a session fixture once).
+    """
+    import fcntl
+
+    from classrun import grade_class
+
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    with open(shared / "graded-class.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return grade_class(shared / "graded-class")

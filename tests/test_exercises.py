@@ -1,49 +1,52 @@
 """The generated exercises run top to bottom with their stubs, and score zero.
 
 The exercises are stored without outputs, so nbval cannot compare them;
-instead each runs in a fresh kernel, as the grader runs a submission, where
-only stub and check cells (tagged ``raises-exception``) may raise.
+instead each is graded with the class (``graded_class`` in ``tests/conftest.py``),
+run in a sandbox as the grader runs a submission, where only stub and check
+cells (tagged ``raises-exception``) may raise.
 """
 
 from pathlib import Path
 
-import pytest
+import nbformat
 
 from convlab.grading import EXERCISES, RECORD_MIME
-from convlab.grading.grader import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "exercises").glob("*.ipynb"))
 
 
-@pytest.fixture(scope="module")
-def graded():
-    return grade(NOTEBOOKS, jobs=2, keep=True)
+def untouched(graded_class):
+    return {name: graded_class["grades"][f"untouched_{name}"] for name in EXERCISES}
+
+
+def executed(graded_class, name):
+    return nbformat.read(Path(graded_class["executed"]) / f"untouched_{name}.ipynb", as_version=4)
 
 
 def test_every_lesson_has_an_exercise():
     assert [path.stem for path in NOTEBOOKS] == list(EXERCISES)
 
 
-def test_untouched_exercises_score_zero(graded):
-    for g in graded:
-        assert g.graded, g.error
-        assert g.points == 0 and g.max_points > 0
-        assert {t.status for t in g.tasks} == {"not attempted"}, [(t.task, t.status) for t in g.tasks]
+def test_untouched_exercises_score_zero(graded_class):
+    for name, g in untouched(graded_class).items():
+        assert g["graded"], (name, g["error"])
+        assert g["points"] == 0 and g["max_points"] > 0
+        assert {t["status"] for t in g["tasks"]} == {"not attempted"}, [(t["task"], t["status"]) for t in g["tasks"]]
 
 
-def test_only_stub_and_check_cells_raise(graded):
-    for g in graded:
-        for number, cell in enumerate(g.executed.cells, start=1):
+def test_only_stub_and_check_cells_raise(graded_class):
+    for name in EXERCISES:
+        for number, cell in enumerate(executed(graded_class, name).cells, start=1):
             errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
             if errors:
-                assert "raises-exception" in cell.metadata.get("tags", []), (g.path, number, cell.source)
-                assert [e.ename for e in errors] == ["NotImplementedError"], (g.path, number, errors)
+                assert "raises-exception" in cell.metadata.get("tags", []), (name, number, cell.source)
+                assert [e.ename for e in errors] == ["NotImplementedError"], (name, number, errors)
 
 
-def test_stubs_show_not_attempted_without_traceback(graded):
-    for g in graded:
-        for cell in g.executed.cells:
+def test_stubs_show_not_attempted_without_traceback(graded_class):
+    for name in EXERCISES:
+        for cell in executed(graded_class, name).cells:
             if cell.cell_type == "code" and cell.source.startswith("check("):
                 (shown,) = [o for o in cell.outputs if RECORD_MIME in o.get("data", {})]
                 assert shown.data[RECORD_MIME]["status"] == "not attempted"

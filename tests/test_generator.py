@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 from convlab.grading import EXERCISES, TASKS
-from convlab.grading.generator import (
+from convlab.grading.tasks import DIFFICULTY_STARS
+from convlab.jupyter.generator import (
     BEGIN,
     END,
     SOLUTION_ONLY,
@@ -19,7 +20,6 @@ from convlab.grading.generator import (
     make_exercise,
     strip_solutions,
 )
-from convlab.grading.tasks import DIFFICULTY_STARS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))

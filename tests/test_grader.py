@@ -1,14 +1,11 @@
 """The command-line grader: solutions score full marks, broken submissions never break it.
 
-Each graded notebook starts a kernel (a second or two), so the notebooks are
-graded in a few batches, two at a time, and the tests share the results.
-Hostile submissions (forged records, shortcuts, patched NumPy) are in
-``tests/test_grading_trust.py``.
+The notebooks come from the class graded once for every grading test
+(``graded_class`` in ``tests/conftest.py``, built by ``tests/submissions.py``).
+Hostile submissions are in ``tests/test_grading_trust.py``.
 """
 
-import copy
 import csv
-import hashlib
 import json
 import subprocess
 import sys
@@ -20,184 +17,147 @@ import nbformat
 import pytest
 
 from convlab.grading import EXERCISES, RECORD_MIME, TASKS
+from convlab.grading import sandbox as sandboxing
+from convlab.grading.deciding.reports import progress_bar, text_report
+from convlab.grading.deciding.results import CheckResult, NotebookGrade, SubCheck
 from convlab.grading.grader import (
     EXIT_GRADED,
+    EXIT_NO_SANDBOX,
     EXIT_POINTS_LOST,
     EXIT_UNGRADABLE,
     Limits,
-    NotebookGrade,
-    TaskGrade,
     exit_status,
     grade,
     main,
 )
-from convlab.grading.reports import progress_bar, text_report
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 
 
-def digest(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def honest(graded_class):
+    return {stem: g for stem, g in graded_class["grades"].items() if stem.startswith(("a_honest_", "zz_after_"))}
 
 
-@pytest.fixture(scope="module")
-def solution_grades():
-    before = {path: digest(path) for path in SOLUTIONS}
-    grades = grade(SOLUTIONS, jobs=2, keep=True)
-    assert {path: digest(path) for path in SOLUTIONS} == before
-    return grades
+def tasks_of(g):
+    return {t["task"]: t for t in g["tasks"]}
 
 
-def test_every_solution_scores_full_marks(solution_grades):
-    for g in solution_grades:
-        assert g.graded, g.error
-        assert g.exercise == Path(g.path).stem
-        assert [t.task for t in g.tasks] == EXERCISES[g.exercise]
-        assert g.points == g.max_points == sum(TASKS[name].max_points for name in EXERCISES[g.exercise])
-        assert all(t.status == "passed" for t in g.tasks), text_report([g])
-        assert g.cell_errors == []
-        assert g.flags == [], g.flags  # honest work raises no flag
+def scores(g):
+    return {t["task"]: (t["points"], t["status"]) for t in g["tasks"]}
 
 
-def test_each_check_reports_once(solution_grades):
+def executed(graded_class, stem):
+    return nbformat.read(Path(graded_class["executed"]) / f"{stem}.ipynb", as_version=4)
+
+
+def test_the_run_ends_with_a_complete_report(graded_class):
+    assert graded_class["report"] is not None, graded_class["stderr"]
+    assert graded_class["returncode"] == EXIT_UNGRADABLE, graded_class["stderr"]  # some notebooks are broken
+    assert set(graded_class["grades"]) == {Path(p).stem for p in graded_class["paths"].values()}
+    rows = list(csv.DictReader(open(graded_class["csv"], encoding="utf-8")))
+    assert len(rows) == len(graded_class["paths"])
+    lines = Path(graded_class["results"]).read_text().splitlines()  # one per file, written as it finished
+    assert len(lines) == len(graded_class["paths"])
+
+
+def test_every_solution_scores_full_marks(graded_class):
+    grades = honest(graded_class)
+    assert len(grades) == len(EXERCISES) + 3
+    for stem, g in grades.items():
+        exercise = stem.removeprefix("a_honest_").removeprefix("zz_after_")
+        assert g["graded"], g["error"]
+        assert g["exercise"] == exercise
+        assert [t["task"] for t in g["tasks"]] == EXERCISES[exercise]
+        assert g["points"] == g["max_points"] == sum(TASKS[name].max_points for name in EXERCISES[exercise])
+        assert all(t["status"] == "passed" for t in g["tasks"]), g["tasks"]
+        assert g["cell_errors"] == []
+        assert g["flags"] == [], g["flags"]  # honest work raises no flag
+        assert g["sandbox"] == "bubblewrap"
+
+
+def test_each_check_reports_once(graded_class):
     """check() displays its result at once; as the cell's last value it must not show again."""
-    for g in solution_grades:
-        for cell in g.executed.cells:
+    for name in EXERCISES:
+        for cell in executed(graded_class, f"a_honest_{name}").cells:
             if cell.cell_type == "code" and cell.source.startswith("check("):
                 records = [o for o in cell.outputs if RECORD_MIME in o.get("data", {})]
-                assert len(records) == 1, (g.path, cell.source)
+                assert len(records) == 1, (name, cell.source)
                 assert set(records[0].data) == {"text/plain", "text/html", RECORD_MIME}
 
 
 # --- broken submissions ---------------------------------------------------------------------------
 
 
-def _cell(nb, text):
-    return next(cell for cell in nb.cells if cell.cell_type == "code" and text in cell.source)
+def broken(graded_class, name):
+    return graded_class["grades"][f"broken_{name}"]
 
 
-def _variants():
-    """Submissions of 01_loops, each broken in one way."""
-    source = nbformat.read(ROOT / "solutions" / "01_loops.ipynb", as_version=4)
-
-    def syntax_error(nb):
-        _cell(nb, "def conv2d_loops(").source = "def conv2d_loops(x, k)\n    return x"
-
-    def loop_in_a_cell(nb):
-        _cell(nb, "def convolve2d_loops(").source = "while True:\n    pass"
-
-    def loop_in_a_function(nb):
-        _cell(nb, "def convolve2d_loops(").source = "def convolve2d_loops(x, k):\n    while True:\n        pass"
-
-    def kernel_dies(nb):
-        _cell(nb, "def convolve2d_loops(").source = "import os\nos._exit(1)"
-
-    def function_deleted(nb):
-        nb.cells.remove(_cell(nb, "def conv2d_loops_channels("))
-
-    def check_deleted(nb):
-        nb.cells.remove(_cell(nb, 'check("count_multiplies")'))
-
-    def renamed(nb):  # metadata lost: the file name tells the exercise
-        del nb.metadata["convlab"]
-
-    def stale_outputs(nb):  # a faked record in the stored outputs must not count
-        cell = _cell(nb, "def conv2d_loops(")
-        cell.source = "def conv2d_loops(x, k):\n    return None"
-        fake = copy.deepcopy(_cell(nb, 'check("conv2d_loops")').outputs)
-        cell.outputs = fake
-
-    def memory_hog(nb):  # 3 GiB where the kernel may have 2: a MemoryError, not a swapping machine
-        _cell(nb, "def convolve2d_loops(").source = "import numpy as np\nbig = np.ones(3 * 2**27)"
-
-    def flood(nb):  # about 20 MB of output
-        _cell(nb, "def convolve2d_loops(").source = "for i in range(200_000):\n    print('x' * 100)"
-
-    for change in (syntax_error, loop_in_a_cell, loop_in_a_function, kernel_dies, function_deleted,
-                   check_deleted, renamed, stale_outputs, memory_hog, flood):
-        nb = copy.deepcopy(source)
-        change(nb)
-        name = change.__name__ + ("_01_loops" if change is renamed else "")
-        yield name, nb
-
-
-LIMITS = Limits(cell_timeout=5, call_timeout=2, memory_bytes=2 * 2**30)
-
-
-@pytest.fixture(scope="module")
-def broken(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("submissions")
-    paths = {}
-    for name, nb in _variants():
-        paths[name] = folder / f"{name}.ipynb"
-        nbformat.write(nb, paths[name])
-    paths["not_a_notebook"] = folder / "notes.ipynb"
-    paths["not_a_notebook"].write_text("my notes, not a notebook")
-    paths["binary"] = folder / "photo.ipynb"
-    paths["binary"].write_bytes(bytes(range(256)))
-    paths["missing"] = folder / "absent.ipynb"
-    before = {name: digest(path) for name, path in paths.items() if path.exists()}
-    grades = grade(list(paths.values()), limits=LIMITS, jobs=2, keep=True)
-    after = {name: digest(path) for name, path in paths.items() if path.exists()}
-    assert after == before, "the grader modified a submission"
-    return dict(zip(paths, grades))
-
-
-def scores(g):
-    return {t.task: (t.points, t.status) for t in g.tasks}
-
-
-def test_syntax_error(broken):
-    g = broken["syntax_error"]
-    assert g.graded
+def test_syntax_error(graded_class):
+    g = broken(graded_class, "syntax_error_01_loops")
+    assert g["graded"]
     assert scores(g)["conv2d_loops"] == (0, "not attempted")
     assert scores(g)["conv2d_loops_channels"] == (3, "passed")  # the rest is graded
-    assert any("SyntaxError" in error for error in g.cell_errors)
+    assert any("SyntaxError" in error for error in g["cell_errors"])
 
 
-def test_infinite_loop_in_a_cell(broken):
-    g = broken["loop_in_a_cell"]
-    assert g.graded
+def test_infinite_loop_in_a_cell(graded_class):
+    g = broken(graded_class, "loop_in_a_cell_01_loops")
+    assert g["graded"]
     assert scores(g)["convolve2d_loops"] == (0, "not attempted")
     assert scores(g)["count_multiplies"] == (3, "passed")  # cells after the loop still ran
-    assert any("ran longer than" in error for error in g.cell_errors)
+    assert any("ran longer than" in error for error in g["cell_errors"])
 
 
-def test_infinite_loop_in_a_checked_function(broken):
-    g = broken["loop_in_a_function"]
-    assert g.graded
-    task = next(t for t in g.tasks if t.task == "convolve2d_loops")
-    assert (task.points, task.status, task.hint_id) == (0, "failed", "time-limit")
-    assert task.first_failure.endswith("stopped after 2 s")
+def test_infinite_loop_in_a_checked_function(graded_class):
+    g = broken(graded_class, "loop_in_a_function_01_loops")
+    task = tasks_of(g)["convolve2d_loops"]
+    assert (task["points"], task["status"], task["hint_id"]) == (0, "failed", "time-limit")
+    assert task["first_failure"].endswith("stopped after 3 s")
     assert scores(g)["count_multiplies"] == (3, "passed")
 
 
-def test_a_kernel_that_dies_cannot_be_graded(broken):
-    g = broken["kernel_dies"]
-    assert not g.graded
-    assert "kernel died while running cell" in g.error and "import os" in g.error
+def test_a_kernel_that_dies_cannot_be_graded(graded_class):
+    g = broken(graded_class, "kernel_dies_01_loops")
+    assert not g["graded"]
+    assert "kernel died while running cell" in g["error"] and "import os" in g["error"]
 
 
-def test_deleted_function_and_deleted_check(broken):
-    assert scores(broken["function_deleted"])["conv2d_loops_channels"] == (0, "not attempted")
-    g = broken["check_deleted"]  # the grader asks for the function itself, checked in the notebook or not
+def test_deleted_function_and_deleted_check(graded_class):
+    assert scores(broken(graded_class, "function_deleted_01_loops"))["conv2d_loops_channels"] == (0, "not attempted")
+    g = broken(graded_class, "check_deleted_01_loops")  # the grader asks for the function, checked or not
     assert scores(g)["count_multiplies"] == (3, "passed")
-    assert g.max_points == 12
+    assert g["max_points"] == 12
 
 
-def test_memory_is_capped(broken):
-    g = broken["memory_hog"]
-    assert g.graded and any("MemoryError" in error for error in g.cell_errors), g.cell_errors
+def test_memory_is_capped(graded_class):
+    g = broken(graded_class, "memory_hog_01_loops")
+    assert g["graded"] and any("MemoryError" in error for error in g["cell_errors"]), g["cell_errors"]
     assert scores(g)["count_multiplies"] == (3, "passed")
 
 
-def test_a_flood_of_output_is_cut(broken):
-    g = broken["flood"]
-    assert g.graded and scores(g)["count_multiplies"] == (3, "passed")
-    kept = sum(len(json.dumps(cell.get("outputs", []))) for cell in g.executed.cells)
+def test_a_flood_of_output_is_cut(graded_class):
+    g = broken(graded_class, "flood_01_loops")
+    assert g["graded"] and scores(g)["count_multiplies"] == (3, "passed")
+    nb = executed(graded_class, "broken_flood_01_loops")
+    kept = sum(len(json.dumps(cell.get("outputs", []))) for cell in nb.cells)
     assert kept < 3 * 2**20
-    assert any("the grader cut the output here" in json.dumps(cell.get("outputs", [])) for cell in g.executed.cells)
+    assert any("the grader cut the output here" in json.dumps(cell.get("outputs", [])) for cell in nb.cells)
+
+
+def test_exercise_from_the_file_name(graded_class):
+    g = broken(graded_class, "renamed_01_loops")
+    assert g["exercise"] == "01_loops" and g["points"] == g["max_points"]
+
+
+def test_stored_outputs_never_count(graded_class):
+    task = tasks_of(broken(graded_class, "stale_outputs_01_loops"))["conv2d_loops"]
+    assert (task["points"], task["status"], task["hint_id"]) == (0, "failed", "returned-none")
+
+
+def test_files_that_are_not_notebooks(graded_class):
+    for name in ("notes", "photo"):
+        g = graded_class["grades"][name]
+        assert not g["graded"] and g["error"].startswith(("not a Jupyter notebook", "cannot read it")), g["error"]
 
 
 def test_a_notebook_has_a_time_limit_of_its_own(tmp_path):
@@ -207,36 +167,23 @@ def test_a_notebook_has_a_time_limit_of_its_own(tmp_path):
     nbformat.write(nb, path)
     (g,) = grade([path], limits=Limits(cell_timeout=60, notebook_timeout=5))
     assert not g.graded and g.error == "the notebook did not finish within 5 s"
+    assert "missing.ipynb" in grade([tmp_path / "missing.ipynb"])[0].path  # and a file that is not there
+    assert "cannot read it" in grade([tmp_path / "missing.ipynb"])[0].error
 
 
-def test_exercise_from_the_file_name(broken):
-    g = broken["renamed_01_loops"]
-    assert g.exercise == "01_loops" and g.points == g.max_points
-
-
-def test_stored_outputs_never_count(broken):
-    g = broken["stale_outputs"]
-    task = next(t for t in g.tasks if t.task == "conv2d_loops")
-    assert (task.points, task.status, task.hint_id) == (0, "failed", "returned-none")
-
-
-def test_files_that_are_not_notebooks(broken):
-    for name in ("not_a_notebook", "binary"):
-        g = broken[name]
-        assert not g.graded and g.error.startswith(("not a Jupyter notebook", "cannot read it")), g.error
-    assert "cannot read it" in broken["missing"].error
-
-
-# --- reports and exit status, without kernels ----------------------------------------------------
+# --- reports and exit status, without sandboxes ---------------------------------------------------
 
 
 def fake(path, tasks, graded=True, error=None):
-    return NotebookGrade(path, "01_loops" if graded else None, graded, [TaskGrade(*t) for t in tasks], error)
+    results = [CheckResult(name, name, "01_loops", [SubCheck(label, status, points, most, message=message,
+                                                             hint_id=hint)])
+               for name, label, points, most, status, message, hint in tasks]
+    return NotebookGrade(path, "01_loops" if graded else None, graded, results, error)
 
 
-FULL = [("conv2d_loops", 4, 4, "passed")]
-PARTIAL = [("conv2d_loops", 3, 4, "failed", "6×7 floats, 3×3 kernel: wrong values", "kernel-flipped"),
-           ("convolve2d_loops", 0, 2, "not attempted")]
+FULL = [("conv2d_loops", "a case", 4, 4, "passed", "", None)]
+PARTIAL = [("conv2d_loops", "6×7 floats, 3×3 kernel", 3, 4, "failed", "wrong values", "kernel-flipped"),
+           ("convolve2d_loops", "a case", 0, 2, "not attempted", "", None)]
 
 
 def test_text_report_lines():
@@ -250,6 +197,14 @@ def test_text_report_lines():
     assert "c.txt: could not grade: not a notebook" in lines
     assert lines[-1] == "1 passed, 2 failed, 1 notebook could not be graded"
     assert text_report([fake("a.ipynb", FULL)]).splitlines()[-1] == "1 passed, 0 failed"
+
+
+def test_a_report_line_cannot_be_forged():
+    forged = [("conv2d_loops", "a case", 0, 4, "failed", "error: ValueError: no\n  zz  4/4  passed\x1b[2J", None)]
+    report = text_report([fake("evil\nname.ipynb", forged)])
+    assert "\x1b" not in report and "evil\nname" not in report
+    assert not any(line.startswith("  zz") for line in report.splitlines())
+    assert "\\n  zz  4/4  passed\\x1b[2J" in report
 
 
 def test_exit_status():
@@ -272,39 +227,48 @@ def test_progress_bar():
 # --- the command line ------------------------------------------------------------------------------
 
 
-def test_json_csv_and_exit_status(tmp_path, capsys):
-    notes = tmp_path / "notes.txt"
-    notes.write_text("not a notebook")
-    gradebook = tmp_path / "grades.csv"
-    args = Namespace(
-        paths=[str(ROOT / "solutions" / "00_start_here.ipynb"), str(ROOT / "exercises" / "00_start_here.ipynb"),
-               str(notes)],
-        json=True, csv=str(gradebook), jobs=2, timeout=60, notebook_timeout=600, memory=4, strict=False,
-    )
-    assert main(args) == EXIT_UNGRADABLE
-    captured = capsys.readouterr()
-    assert captured.err == ""  # no progress bar when stderr is not a terminal
-    report = json.loads(captured.out)
-    assert (report["passed"], report["failed"], report["ungradable"]) == (2, 2, 1)
-    solution, exercise, text = report["notebooks"]
-    assert (solution["points"], solution["max_points"], solution["graded"]) == (6, 6, True)
-    assert exercise["points"] == 0 and {t["status"] for t in exercise["tasks"]} == {"not attempted"}
-    assert not text["graded"] and "not a Jupyter notebook" in text["error"]
-
-    rows = list(csv.DictReader(gradebook.open()))
-    assert [row["graded"] for row in rows] == ["yes", "yes", "no"]
-    assert [row["flags"] for row in rows] == ["", "", ""]
-    first = rows[0]
-    assert (first["points"], first["max_points"], first["output_sizes"], first["top_left"]) == ("6", "6", "3", "3")
-    assert rows[1]["points"] == "0" and rows[2]["points"] == ""
+def test_csv_rows(graded_class):
+    rows = {Path(row["notebook"]).stem: row for row in csv.DictReader(open(graded_class["csv"], encoding="utf-8"))}
+    first = rows["a_honest_00_start_here"]
+    assert (first["graded"], first["points"], first["max_points"], first["output_sizes"], first["top_left"]) == (
+        "yes", "6", "6", "3", "3")
+    assert rows["untouched_00_start_here"]["points"] == "0" and rows["untouched_00_start_here"]["flags"] == ""
+    assert rows["notes"]["graded"] == "no" and rows["notes"]["points"] == ""
+    assert "not a Jupyter notebook" in rows["notes"]["error"]
 
 
-def test_python_m_convlab_grade():
-    result = subprocess.run(
-        [sys.executable, "-m", "convlab", "grade", "--strict", str(ROOT / "exercises" / "00_start_here.ipynb")],
-        capture_output=True, text=True, cwd=ROOT,
-    )
+def test_resume_grades_nothing_twice(graded_class, tmp_path):
+    """Every notebook is in the gradebook already: a resumed run opens no sandbox and says the same."""
+    results = tmp_path / "grades.jsonl"
+    results.write_text(Path(graded_class["results"]).read_text())
+    folder = Path(graded_class["folder"]) / "submissions"
+    args = ["--json", "--resume", "--results", str(results), str(folder)]
+    result = subprocess.run([sys.executable, "-m", "convlab", "grade", *args], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    again = {Path(g["path"]).stem: g for g in json.loads(result.stdout)["notebooks"]}
+    assert {stem: g["points"] for stem, g in again.items()} == {
+        stem: g["points"] for stem, g in graded_class["grades"].items()}
+    assert results.read_text() == Path(graded_class["results"]).read_text()  # nothing regraded, nothing lost
+
+
+def test_no_sandbox_no_grading(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sandboxing, "find_bwrap", lambda: None)
+    args = Namespace(paths=[str(ROOT / "exercises" / "00_start_here.ipynb")], json=False, csv=None,
+                     results=str(tmp_path / "g.jsonl"), resume=False, jobs=1, timeout=60, call_timeout=10,
+                     notebook_timeout=600, memory=4, strict=False, no_sandbox=False, executed=None)
+    assert main(args) == EXIT_NO_SANDBOX
+    said = capsys.readouterr().err
+    assert "bubblewrap" in said and "--no-sandbox" in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandboxed", "no-sandbox"])
+def test_python_m_convlab_grade(sandbox, tmp_path):
+    command = [sys.executable, "-m", "convlab", "grade", "--strict", "--results", str(tmp_path / "g.jsonl"),
+               str(ROOT / "solutions" / "00_start_here.ipynb"), str(ROOT / "exercises" / "00_start_here.ipynb")]
+    result = subprocess.run(command + ([] if sandbox else ["--no-sandbox"]), capture_output=True, text=True,
+                            cwd=tmp_path)
     assert result.returncode == EXIT_POINTS_LOST, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1] == "0 passed, 2 failed"
+    assert lines[-1] == "2 passed, 2 failed"
     assert any(line.split()[:3] == ["output_sizes", "0/3", "not"] for line in lines)
+    assert ("graded without a sandbox" in result.stdout) is not sandbox

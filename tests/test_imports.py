@@ -20,7 +20,8 @@ PACKAGE = ROOT / "convlab"
 #: layers above: pictures, widgets, exercises, notebook tools, the command line.
 CORE = ["params", "windows", "methods", "fast", "fourier", "winograd", "choose", "conv", "pooling", "backward",
         "layers", "datasets"]
-ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.notebooks", "convlab.__main__")
+ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.jupyter", "convlab.notebooks",
+              "convlab.prose", "convlab.__main__")
 
 #: Longest module, in lines, that one reader can hold (the issue says "about 600").
 MAX_LINES = 650
@@ -153,6 +154,28 @@ def test_core_imports_nothing_from_the_layers_above(name):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", f"import convlab.{name} loaded {result.stdout.strip()}"
+
+
+def test_what_runs_inside_a_sandbox_imports_no_judging():
+    """``grading/inside/`` may be tampered with by the code it runs: it sends data back, it never decides."""
+    mods = modules()
+    deciding = ("convlab.grading.deciding.judge", "convlab.grading.deciding.diagnosis",
+                "convlab.grading.deciding.results", "convlab.grading.deciding.flags",
+                "convlab.grading.deciding.reports", "convlab.grading.grader", "convlab.grading.checker")
+    for name, path in mods.items():
+        if name.startswith("convlab.grading.inside"):
+            found = sorted(m for m in convlab_imports(name, path) if m.startswith(deciding))
+            assert not found, f"{name} imports {found}"
+
+
+def test_pictures_and_grading_never_import_each_other():
+    mods = modules()
+    for name, path in mods.items():
+        imported = convlab_imports(name, path)
+        if name.startswith("convlab.viz"):
+            assert not [m for m in imported if m.startswith("convlab.grading")], name
+        if name.startswith("convlab.grading"):
+            assert not [m for m in imported if m.startswith(("convlab.viz", "convlab.widgets"))], name
 
 
 def test_core_layers_import_only_downward():

@@ -59,7 +59,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_extras_are_pinned():
     extras = _pyproject()["project"]["optional-dependencies"]
-    assert {"test", "site"} <= set(extras)
+    assert {"test", "site", "grade"} <= set(extras)
     for requirements in extras.values():
         _pinned(requirements)
 

@@ -1,27 +1,34 @@
-"""Exercises and grading: tasks and their rules, the in-notebook checker, the generator, the grader.
+"""Exercises and grading: tasks and their rules, the in-notebook checker, and the sandboxed grader.
 
 In an exercise notebook::
 
     from convlab.grading import check
     check("conv2d_loops")        # feedback on the notebook's conv2d_loops, on fixed inputs
 
-:mod:`convlab.grading.tasks` lists every task, one module per exercise, with
-its cases, points, rule and known mistakes.  :mod:`~convlab.grading.probe`
-calls an answer and returns plain data; :mod:`~convlab.grading.judge` turns
-that into points and messages (:mod:`~convlab.grading.diagnosis` names the
-mistake, :mod:`~convlab.grading.rules` checks the source).  The checker
-(:mod:`~convlab.grading.checker`) does all of it in the learner's kernel;
-the grader (:mod:`~convlab.grading.grader`, ``python -m convlab grade``)
-runs each submission in a kernel of its own, sends the probe there with
-inputs drawn afresh, and judges in its own process.
-:mod:`~convlab.grading.generator` writes ``exercises/`` from ``solutions/``.
+The package is laid out by where its code runs, so the trust boundary shows:
+
+- :mod:`~convlab.grading.tasks`: every task, one module per exercise, with its
+  cases, points, rule and known mistakes;
+- :mod:`~convlab.grading.inside`: what runs where a learner's code runs (the
+  learner's kernel, or the grader's sandboxes): calling an answer and encoding
+  what it returned, the guards, the notebook's run, the questions;
+- :mod:`~convlab.grading.deciding`: where a grade is decided, from plain data
+  only: the names graded code may use, reading the source, rules, the judge,
+  results, flags, reports;
+- :mod:`~convlab.grading.checker`: ``check()``, deciding in the learner's kernel
+  for feedback only; :mod:`~convlab.grading.grader` and
+  :mod:`~convlab.grading.sandbox`: ``python -m convlab grade``, which runs every
+  submission in bubblewrap sandboxes and decides outside them.
+
+The exercise generator, which writes ``exercises/`` from ``solutions/``, is not
+grading: it is in :mod:`convlab.jupyter.generator`.
 This package imports NumPy and convlab only; the grader imports nbformat,
 nbclient and IPython when it runs.
 """
 
 from .checker import check
-from .results import RECORD_MIME, CheckResult, SubCheck
-from .rules import Rule
+from .deciding.results import RECORD_MIME, CheckResult, SubCheck
+from .deciding.rules import Rule
 from .tasks import EXERCISES, TASKS
 
 __all__ = ["check", "CheckResult", "SubCheck", "RECORD_MIME", "TASKS", "EXERCISES", "Rule"]

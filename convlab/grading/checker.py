@@ -6,8 +6,8 @@ generator seeded from the task's name: the same inputs on every run, so the
 feedback is reproducible, and never shown in the notebook.  It works exactly
 as the grader does (:mod:`convlab.grading.grader`), with the same rule
 checks, comparisons and hints, but in the learner's own kernel, on those
-fixed inputs; the grade itself is decided by the grader, in its own
-process, on inputs drawn afresh for every grading run.
+fixed inputs; the grade itself is decided by the grader, outside the
+sandbox the answers run in, on inputs drawn afresh for every grading run.
 
 It also protects the learner from the usual accidents:
 
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import sys
 
-from . import judge as judging
-from .probe import respond
-from .results import CheckResult
-from .rules import Source
+from .deciding import judge as judging
+from .deciding.results import CheckResult
+from .deciding.source import Source
+from .inside.answers import respond
 from .tasks import TASKS
 from .tasks.base import fixed_rng
 
@@ -122,19 +122,21 @@ def run_task(task, answer, namespace, source=None, time_limit=DEFAULT_TIME_LIMIT
     CheckResult
     """
     built = [case.build(fixed_rng(task.name, i)) for i, case in enumerate(task.cases)]
+    violation = refusal = None
     if answer is _MISSING:
         reply = {"defined": False}
-        violation = None
     else:
         wire = judging.roundtrip(judging.request(task, built, time_limit))
         reply = judging.roundtrip(respond(wire, namespace, answer=answer))
-        violation = None
-        if task.rule is not None and source is not None:
+        if source is not None:
             name = task.name if task.name in source.definitions or task.name in source.aliases else getattr(
                 answer, "__name__", task.name)
-            violation = task.rule.violation(source.uses(name))
-    result = CheckResult(task.name, task.title, task.exercise, judging.judge(task, built, reply, violation), note,
-                         inputs=INPUTS_NOTE)
+            uses = source.uses(name)
+            refusal = judging.refusal_of(uses)
+            if task.rule is not None:
+                violation = task.rule.violation(uses)
+    subchecks = judging.judge(task, built, reply, violation, refusal)
+    result = CheckResult(task.name, task.title, task.exercise, subchecks, note, inputs=INPUTS_NOTE)
     if note is None and result.status == "not attempted":
         result.note = (
             f"Replace raise NotImplementedError() in the cell that defines {task.name} with your "

@@ -1,104 +1,77 @@
 """Grade submitted exercise notebooks: ``python -m convlab grade PATH...``.
 
-For each notebook the grader
+Every submission is treated as code written by an adversary who wants a
+better grade, a worse grade for someone else, or the grading machine.  For
+each notebook the grader
 
-1. reads the file (never writes it) and parses its code, to check each
-   task's rule on the source and to look for what an instructor should see
-   (:mod:`convlab.grading.flags`);
-2. runs it top to bottom in a fresh kernel of its own, in an empty
-   temporary folder, within the limits of :class:`~convlab.grading.kernel.Limits`;
-3. draws every task's inputs from a seed made for this grading run, sends
-   them to the kernel with the probe (:mod:`convlab.grading.probe`), and gets
-   back plain data: the answers, and whether each broke its task's rule;
-4. judges in its own process (:mod:`convlab.grading.judge`): references,
-   comparisons, hints and points.
+1. reads the file (never writes it, never runs it here) and parses its code
+   cells (:mod:`convlab.grading.deciding.source`): which statements define each
+   task's answer, what they use, and whether that keeps the task's rule;
+2. runs the notebook top to bottom in a kernel, in a sandbox of its own
+   (:mod:`convlab.grading.sandbox`, :mod:`convlab.grading.inside.notebook`),
+   for the cells' errors and what an instructor should see (flags) — never for
+   points;
+3. asks the questions in *another* sandbox, made after the first is gone, in
+   a fresh interpreter guarded before any learner code runs, holding only the
+   statements that define the graded names (:mod:`convlab.grading.inside.ask`),
+   on inputs drawn from a seed made for this grading run;
+4. judges here (:mod:`convlab.grading.deciding.judge`), from the plain data
+   that came back: references, comparisons, hints and points.
 
-Nothing a notebook displays or prints counts: not its stored outputs, not the
-records its ``check()`` cells show while it runs.
+Each notebook is graded inside its own error boundary: a file that is not a
+notebook, metadata of the wrong type, code the parser chokes on, a sandbox
+that dies or sends too much — each makes that notebook "could not grade",
+with the reason, and the run goes on.  Results are written to a gradebook
+file (JSON lines) as each notebook finishes, so an interrupted run resumes
+with ``--resume`` without losing or regrading anything.
 
 Exit status: 0 when every notebook was graded, 1 with ``--strict`` when a
-point was lost, 3 when some notebook could not be graded (not a notebook,
-or the kernel died); 2 is argparse's usage error.
+point was lost, 3 when some notebook could not be graded; 2 is argparse's
+usage error, and 4 means no sandbox could be made here (see ``--no-sandbox``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import flags as flagging
-from . import judge as judging
-from .kernel import KernelGone, Limits, run
-from .reports import json_report, progress_bar, text_report, write_csv
-from .rules import Source
+from .deciding import flags as flagging
+from .deciding import judge as judging
+from .deciding.reports import clean, json_report, progress_bar, text_report, write_csv
+from .deciding.results import CheckResult, NotebookGrade, SubCheck
+from .deciding.source import Source
+from .limits import Limits
+from .sandbox import NO_SANDBOX_NOTE, Sandbox, SandboxUnavailable
 from .tasks import EXERCISES, TASKS, tasks_for
 from .tasks.base import fresh_rng
 
 __all__ = [
-    "grade_notebook", "grade", "NotebookGrade", "TaskGrade", "Limits",
-    "EXIT_GRADED", "EXIT_POINTS_LOST", "EXIT_UNGRADABLE",
+    "grade_notebook", "grade", "NotebookGrade", "Limits", "Gradebook",
+    "EXIT_GRADED", "EXIT_POINTS_LOST", "EXIT_UNGRADABLE", "EXIT_NO_SANDBOX",
 ]
 
 EXIT_GRADED = 0
 EXIT_POINTS_LOST = 1
 EXIT_UNGRADABLE = 3
-
-
-@dataclass
-class TaskGrade:
-    """The grade of one task: points, status, the first sub-check that did not pass, every sub-check."""
-
-    task: str
-    points: int
-    max_points: int
-    status: str  # "passed", "failed", "not attempted" or "error"
-    first_failure: str | None = None
-    hint_id: str | None = None
-    subchecks: list = field(default_factory=list)
-
-
-@dataclass
-class NotebookGrade:
-    """The grade of one notebook, or why it could not be graded."""
-
-    path: str
-    exercise: str | None
-    graded: bool
-    tasks: list = field(default_factory=list)
-    error: str | None = None
-    cell_errors: list = field(default_factory=list)  # "cell 5: NameError: ...", one per cell that raised
-    flags: list = field(default_factory=list)  # what an instructor should look at
-    executed: object = field(default=None, repr=False)  # the executed notebook, when asked to keep it
-
-    @property
-    def points(self):
-        return sum(task.points for task in self.tasks)
-
-    @property
-    def max_points(self):
-        return sum(task.max_points for task in self.tasks)
-
-    def to_dict(self):
-        data = {key: value for key, value in asdict(self).items() if key != "executed"}
-        data.update(points=self.points, max_points=self.max_points)
-        return data
+EXIT_NO_SANDBOX = 4
 
 
 # --- one notebook ----------------------------------------------------------------------------------
 
 
-def grade_notebook(path, limits=None, keep=False, seed=None):
-    """Run one notebook in a fresh kernel and grade it on inputs drawn for this run.
+def grade_notebook(path, sandbox=None, keep=False, seed=None):
+    """Grade one notebook: run it in a sandbox, ask its answers in another, judge here.
 
     Parameters
     ----------
     path : str or Path
         The submitted notebook.  It is read, never written.
-    limits : Limits, optional
-        Time, memory and output limits for its kernel (:class:`Limits`' defaults when not given).
+    sandbox : Sandbox, optional
+        Where its code runs (a bubblewrap sandbox with :class:`Limits`' defaults if not given).
     keep : bool, optional
         Keep the executed notebook in the result's ``executed`` (for tests).
     seed : int, optional
@@ -109,115 +82,178 @@ def grade_notebook(path, limits=None, keep=False, seed=None):
     -------
     NotebookGrade
         ``graded`` is False, with ``error`` saying why, when the file is not
-        a notebook, is not an exercise, or its kernel died.
+        an exercise notebook, its notebook did not run to the end, or a
+        sandbox failed.  Never raises for anything in the file.
     """
-    path, limits = Path(path), limits or Limits()
-    nb, problem = _read(path)
+    sandbox = sandbox or Sandbox()
+    try:
+        return _grade(Path(path), sandbox, keep, seed)
+    except Exception as err:  # noqa: BLE001 - MemoryError, RecursionError included: one notebook, not the run
+        return _ungradable(path, sandbox, f"could not grade it: {type(err).__name__}: {err}")
+
+
+def _ungradable(path, sandbox, error, exercise=None):
+    return NotebookGrade(str(path), exercise, False, error=clean(str(error))[:500], sandbox=_mode(sandbox))
+
+
+def _mode(sandbox):
+    return "bubblewrap" if sandbox.isolate else "none"
+
+
+def _grade(path, sandbox, keep, seed):
+    limits = sandbox.limits
+    nb, problem = _read(path, limits.notebook_bytes)
     if nb is None:
-        return NotebookGrade(str(path), None, False, error=problem)
+        return _ungradable(path, sandbox, problem)
     exercise = _which_exercise(nb, path)
     if exercise is None:
-        return NotebookGrade(
-            str(path), None, False,
-            error="not an exercise notebook: no exercise name in its metadata or in its file name",
-        )
-    cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+        return _ungradable(path, sandbox,
+                           "not an exercise notebook: no exercise name in its metadata or in its file name")
+    cells = [cell.get("source") if isinstance(cell.get("source"), str) else ""
+             for cell in nb.cells if cell.get("cell_type") == "code"]
     source = Source(cells)
     tasks = tasks_for(exercise)
     seed = secrets.randbits(63) if seed is None else seed
     built = {task.name: [c.build(fresh_rng(seed, task.name, i)) for i, c in enumerate(task.cases)] for task in tasks}
 
-    async def environment(session):
-        try:
-            return await session.ask("environment", timeout=30)
-        except KernelGone:
-            return None
+    ran = sandbox.run("notebook", {"notebook": _without_outputs(nb), "limits": limits.to_dict()},
+                      timeout=limits.notebook_timeout + 180)
+    executed, environment, problem = _read_run(ran)
+    if problem is not None:
+        return _ungradable(path, sandbox, problem, exercise)
 
-    async def ask_every_task(session):
-        replies, gone = {}, None
-        for task in tasks:
-            if gone is not None:
-                replies[task.name] = gone
-                continue
-            wait = len(task.cases) * (limits.call_timeout + 2) + 30
-            try:
-                replies[task.name] = await session.ask(
-                    "respond", judging.request(task, built[task.name], limits.call_timeout), timeout=wait,
-                    keywords="{'namespace': globals()}",
-                )
-            except KernelGone as err:
-                replies[task.name] = gone = {"gone": str(err)}
-        return replies, await environment(session)
+    checks = {task.name: _static_check(task, source) for task in tasks}
+    asked = [
+        {"name": task.name, "statements": checks[task.name]["statements"], "imports": checks[task.name]["imports"],
+         "request": judging.request(task, built[task.name], limits.call_timeout)}
+        for task in tasks if checks[task.name]["refusal"] is None
+    ]
+    replies = {}
+    if asked:
+        timeout = sum(limits.definition_timeout + 5 + (len(t["request"]["cases"]) + 1) * (limits.call_timeout + 2)
+                      for t in asked) + 60
+        outcome = sandbox.run("ask", {"cells": source.cells, "tasks": asked, "limits": limits.to_dict()}, timeout)
+        if outcome.problem is not None:
+            return _ungradable(path, sandbox, f"could not ask its answers: {outcome.problem}", exercise)
+        replies = outcome.reply.get("tasks") if isinstance(outcome.reply, dict) else None
+        if not isinstance(replies, dict):
+            return _ungradable(path, sandbox, "could not ask its answers: the reply is not the grader's", exercise)
 
-    executed, problem, before, asked = run(nb, limits, before=environment, after=ask_every_task)
-    if executed is None:
-        return NotebookGrade(str(path), exercise, False, error=problem)
-    replies, after = asked
-    grades = [_task_grade(task, built[task.name], replies[task.name], source) for task in tasks]
-    found = flagging.from_source(cells) + flagging.from_environment(before, after)
-    found += flagging.from_outputs(executed, {g.task: (g.points, g.max_points) for g in grades})
-    errors = cell_errors(executed)
+    results = [_task_result(task, built[task.name], replies.get(task.name), checks[task.name]) for task in tasks]
+    found = flagging.from_source(cells) + flagging.from_environment(*environment)
+    found += flagging.from_outputs(executed, {r.task: (r.points, r.max_points) for r in results})
+    if not sandbox.isolate:
+        found.append(NO_SANDBOX_NOTE)
     return NotebookGrade(
-        str(path), exercise, True, grades, cell_errors=list(errors.values()), flags=found,
-        executed=executed if keep else None,
+        str(path), exercise, True, results, cell_errors=[clean(e) for e in cell_errors(executed).values()],
+        flags=[clean(f) for f in found], sandbox=_mode(sandbox), executed=executed if keep else None,
     )
 
 
-def _task_grade(task, built, reply, source):
-    if "gone" in reply:
-        return TaskGrade(task.name, 0, task.max_points, "error", f"could not ask the kernel: {reply['gone']}")
-    violation = task.rule.violation(source.uses(task.name)) if task.rule else None
-    subchecks = judging.judge(task, built, reply, violation)
-    points = sum(sub.points for sub in subchecks)
-    statuses = {sub.status for sub in subchecks}
-    if points == task.max_points:
-        status = "passed"
-    elif statuses == {"not attempted"}:
-        status = "not attempted"
-    else:
-        status = "failed"
-    failed = next((sub for sub in subchecks if sub.status not in ("passed", "not attempted")), None)
-    first = f"{failed.label}: {failed.message or failed.status}" if failed is not None else None
-    return TaskGrade(
-        task.name, points, task.max_points, status, first, failed.hint_id if failed else None,
-        subchecks=[asdict(sub) for sub in subchecks],
-    )
+def _static_check(task, source):
+    """What the source says about a task: the statements to run, its rule, and whether to run it at all."""
+    program = source.program(task.name)
+    uses = source.uses(task.name)
+    refusal = judging.refusal_of(uses, program.unsupported if program else ())
+    violation = task.rule.violation(uses) if task.rule is not None else None
+    return {
+        "statements": [list(place) for place in program.statements] if program else [],
+        "imports": dict(program.imports) if program else {},
+        "refusal": refusal, "violation": violation,
+    }
+
+
+def _task_result(task, built, reply, check):
+    try:
+        if check["refusal"] is None and reply is None:
+            reply = {"gone": "no reply for this task"}
+        subchecks = judging.judge(task, built, reply or {}, check["violation"], check["refusal"])
+    except Exception as err:  # noqa: BLE001 - a reply too odd to judge fails this task, not the run
+        subchecks = [SubCheck(case.label, "error", 0, case.points,
+                                      message=f"the grader could not judge the reply ({type(err).__name__})")
+                     for case in task.cases]
+    for sub in subchecks:
+        for key in ("message", "expected", "got", "summary", "where", "hint"):
+            value = getattr(sub, key)
+            if isinstance(value, str):
+                setattr(sub, key, clean(value, keep_newlines=key in ("expected", "got")))
+    note = None
+    problems = reply.get("definitions") if isinstance(reply, dict) else None
+    if isinstance(problems, list) and problems and any(s.status != "passed" for s in subchecks):
+        note = clean("while defining it: " + "; ".join(str(p) for p in problems[:3]))[:500]
+    return CheckResult(task.name, task.title, task.exercise, subchecks, note)
 
 
 def cell_errors(nb):
     """``{cell index: "cell N: Name: message"}`` for each cell of an executed notebook that raised."""
     found = {}
+    if nb is None:
+        return found
     for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                if output.ename == "KeyboardInterrupt":  # how nbclient stops a cell at its time limit
+        for output in cell.get("outputs", []) if isinstance(cell.get("outputs"), list) else []:
+            if isinstance(output, dict) and output.get("output_type") == "error":
+                if output.get("ename") == "KeyboardInterrupt":  # how nbclient stops a cell at its time limit
                     message = "interrupted: the cell ran longer than the time limit"
                 else:
-                    message = f"{output.ename}: {output.evalue}".strip().splitlines()[0]
+                    message = f"{output.get('ename')}: {output.get('evalue')}".strip().splitlines()[0]
                 found[index] = f"cell {index + 1}: {message[:120]}"
     return found
 
 
-def _read(path):
+def _without_outputs(nb):
+    """The notebook as plain JSON-ready data, with the learner's own outputs removed: they never count."""
+    data = json.loads(json.dumps(nb))
+    for cell in data.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return data
+
+
+def _read_run(outcome):
+    """``(executed notebook, (environment before, after), problem)`` from the notebook's sandbox."""
+    import nbformat
+
+    if outcome.problem is not None:
+        return None, (None, None), f"could not run it: {outcome.problem}"
+    reply = outcome.reply
+    if not isinstance(reply, dict):
+        return None, (None, None), "could not run it: the sandbox's reply is not the grader's"
+    if reply.get("problem") is not None:
+        return None, (None, None), str(reply["problem"])[:500]
+    environment = reply.get("environment")
+    environment = tuple(environment) if isinstance(environment, list) and len(environment) == 2 else (None, None)
+    try:
+        executed = nbformat.from_dict(reply["notebook"])
+        if not isinstance(executed.get("cells"), list):
+            raise ValueError("no cells")
+    except Exception:  # noqa: BLE001 - what a sandbox sends is data, checked here
+        return None, (None, None), "could not run it: the sandbox sent back something that is not a notebook"
+    return executed, environment, None
+
+
+def _read(path, max_bytes):
     import nbformat
 
     try:
+        if path.stat().st_size > max_bytes:
+            return None, f"it is larger than {max_bytes:,} bytes"
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         return None, f"cannot read it: {err}"
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
-    except Exception as err:  # nbformat raises several kinds for "not a notebook"
+    except Exception as err:  # noqa: BLE001 - nbformat raises several kinds for "not a notebook"
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return None, f"not a Jupyter notebook ({first})"
+        return None, f"not a Jupyter notebook ({first[:200]})"
     return nb, None
 
 
 def _which_exercise(nb, path):
     """The exercise a notebook answers: from its metadata, else from its file name."""
-    name = nb.metadata.get("convlab", {}).get("exercise")
-    if name in EXERCISES:
+    meta = nb.metadata.get("convlab") if isinstance(nb.get("metadata"), dict) else None
+    name = meta.get("exercise") if isinstance(meta, dict) else None
+    if isinstance(name, str) and name in EXERCISES:
         return name
     matches = [exercise for exercise in EXERCISES if exercise in path.stem]
     return max(matches, key=len) if matches else None
@@ -237,32 +273,91 @@ def expand(paths):
     return found
 
 
-def grade(paths, limits=None, jobs=1, progress=None, keep=False):
+def digest(path):
+    """The SHA-256 of a file's bytes, or None when it cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class Gradebook:
+    """Results written as each notebook finishes (JSON lines), read back by ``--resume``.
+
+    Parameters
+    ----------
+    path : str or Path
+    resume : bool
+        Keep the results already in the file and skip the notebooks they
+        cover (same path, same bytes); without it the file starts empty.
+    """
+
+    def __init__(self, path, resume=False):
+        self.path = Path(path)
+        self.done = {}
+        if resume and self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                    self.done[(entry["path"], entry["sha256"])] = NotebookGrade.from_dict(entry["grade"])
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short when the run was stopped
+        else:
+            self.path.write_text("", encoding="utf-8")
+
+    def get(self, path, sha256):
+        return self.done.get((str(path), sha256))
+
+    def add(self, grade, sha256):
+        entry = {"path": grade.path, "sha256": sha256, "grade": grade.to_dict()}
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            handle.flush()
+
+
+def grade(paths, limits=None, jobs=1, progress=None, keep=False, sandbox=None, gradebook=None):
     """Grade several notebooks, ``jobs`` at a time; results in the order of ``paths``.
 
     Parameters
     ----------
     paths : list of str or Path
     limits : Limits, optional
-        For each notebook's kernel.
+        For each notebook's sandboxes (ignored when ``sandbox`` is given).
     jobs : int
-        Notebooks graded at once, each in its own kernel.
+        Notebooks graded at once, each in sandboxes of its own.
     progress : callable, optional
         ``progress(done, total)`` after each notebook.
     keep : bool
         Keep each executed notebook (see :func:`grade_notebook`).
+    sandbox : Sandbox, optional
+        Bubblewrap with ``limits`` if not given.
+    gradebook : Gradebook, optional
+        Where each result is written as it finishes; notebooks it already
+        holds (same path, same bytes) are not graded again.
 
     Returns
     -------
     list of NotebookGrade
     """
+    sandbox = sandbox or Sandbox(limits or Limits())
     paths = list(paths)
     results = [None] * len(paths)
+    hashes = [digest(path) for path in paths]
+    todo = []
+    for i, (path, sha256) in enumerate(zip(paths, hashes)):
+        earlier = gradebook.get(path, sha256) if gradebook is not None and sha256 else None
+        if earlier is not None:
+            results[i] = earlier
+        else:
+            todo.append(i)
+    done = len(paths) - len(todo)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_notebook, path, limits, keep): i for i, path in enumerate(paths)}
-        done = 0
+        futures = {pool.submit(grade_notebook, paths[i], sandbox, keep): i for i in todo}
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
+            i = futures[future]
+            results[i] = future.result()
+            if gradebook is not None and hashes[i]:
+                gradebook.add(results[i], hashes[i])
             done += 1
             if progress:
                 progress(done, len(paths))
@@ -275,17 +370,27 @@ def grade(paths, limits=None, jobs=1, progress=None, keep=False):
 def add_arguments(parser):
     defaults = Limits()
     parser.epilog = (
-        "Exit status: 0 graded; 1 with --strict when a point was lost; 3 when a notebook could "
-        "not be graded. Grading runs the submitted code: grade untrusted work in a container "
-        "without network (see CONTRIBUTING.md)."
+        "Each notebook runs in sandboxes made by bubblewrap: no network, a private file system, "
+        "its processes ended with it. Exit status: 0 graded; 1 with --strict when a point was "
+        "lost; 3 when a notebook could not be graded; 4 when no sandbox can be made here."
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of notebooks")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON instead of text")
     parser.add_argument("--csv", metavar="FILE", help="also write a gradebook: one row per notebook")
+    parser.add_argument("--results", metavar="FILE", default="grades.jsonl",
+                        help="where each result is written as it finishes (default grades.jsonl)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the results already in --results and grade only the notebooks they miss")
+    parser.add_argument("--executed", metavar="FOLDER",
+                        help="also write each notebook as it ran there (its outputs, for feedback)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (default 1)")
     parser.add_argument(
         "--timeout", type=int, default=defaults.cell_timeout, metavar="SECONDS",
         help=f"seconds one cell may run (default {defaults.cell_timeout})",
+    )
+    parser.add_argument(
+        "--call-timeout", type=float, default=defaults.call_timeout, metavar="SECONDS",
+        help=f"seconds one call of an answer may run (default {defaults.call_timeout:g})",
     )
     parser.add_argument(
         "--notebook-timeout", type=int, default=defaults.notebook_timeout, metavar="SECONDS",
@@ -293,25 +398,69 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--memory", type=float, default=defaults.memory_bytes / 2**30, metavar="GIB",
-        help=f"memory each notebook's kernel may use, in GiB (default {defaults.memory_bytes / 2**30:g})",
+        help=f"memory of each sandbox, in GiB (default {defaults.memory_bytes / 2**30:g})",
+    )
+    parser.add_argument(
+        "--no-sandbox", action="store_true",
+        help="run submissions without bubblewrap (only inside a container that is itself the sandbox, "
+             "such as an autograder's; every notebook's report says so)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any point was lost")
 
 
 def main(args):
+    sys.modules.setdefault("rfc3987_syntax", None)  # see convlab.grading.inside.notebook.main
     paths = expand(args.paths)
     if not paths:
         print("error: no notebooks found in " + ", ".join(args.paths), file=sys.stderr)
         return EXIT_UNGRADABLE
     limits = Limits(
-        cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_bytes=int(args.memory * 2**30)
+        cell_timeout=args.timeout, call_timeout=getattr(args, "call_timeout", Limits.call_timeout),
+        notebook_timeout=args.notebook_timeout, memory_bytes=int(args.memory * 2**30),
     )
+    sandbox = Sandbox(limits, isolate=not getattr(args, "no_sandbox", False))
+    try:
+        sandbox.check()
+    except SandboxUnavailable as err:
+        print(f"error: {err}. Submissions are code from strangers: the grader will not run them "
+              f"unsandboxed unless told --no-sandbox.", file=sys.stderr)
+        return EXIT_NO_SANDBOX
+    gradebook = Gradebook(args.results, resume=getattr(args, "resume", False)) if getattr(args, "results", None) \
+        else None
     progress = progress_bar(sys.stderr) if sys.stderr.isatty() and len(paths) > 1 else None
-    grades = grade(paths, limits=limits, jobs=args.jobs, progress=progress)
+    executed = getattr(args, "executed", None)
+    try:
+        grades = grade(paths, jobs=args.jobs, progress=progress, sandbox=sandbox, gradebook=gradebook,
+                       keep=bool(executed))
+    except KeyboardInterrupt:
+        print(f"\nstopped: the results so far are in {args.results}; grade again with --resume to go on",
+              file=sys.stderr)
+        return EXIT_UNGRADABLE
     print(json_report(grades) if args.json else text_report(grades))
+    if executed:
+        write_executed(grades, executed)
     if args.csv:
         write_csv(grades, args.csv, TASKS)
     return exit_status(grades, args.strict)
+
+
+def write_executed(grades, folder):
+    """Each executed notebook as ``FOLDER/<file name>`` (``<stem>-2.ipynb`` and so on when names repeat)."""
+    import nbformat
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = set()
+    for g in grades:
+        if g.executed is None:
+            continue
+        stem, number = Path(g.path).stem, 1
+        name = f"{stem}.ipynb"
+        while name in taken:
+            number += 1
+            name = f"{stem}-{number}.ipynb"
+        taken.add(name)
+        nbformat.write(g.executed, folder / name)
 
 
 def exit_status(grades, strict=False):

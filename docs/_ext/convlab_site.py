@@ -120,7 +120,7 @@ def _exercise_source(app, docname, source):
         return
     import nbformat
 
-    from convlab.grading.generator import make_exercise
+    from convlab.jupyter.generator import make_exercise
 
     nb = make_exercise(nbformat.read(solution, as_version=4), solution.name)
     nb.cells = [cell for cell in nb.cells if cell.get("id") != GENERATED_NOTE_ID]

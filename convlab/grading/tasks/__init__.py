@@ -13,7 +13,7 @@ Examples
 >>> [t.name for t in tasks_for("00_start_here")]
 ['output_sizes', 'top_left']
 >>> print(task.rule.text)  # doctest: +ELLIPSIS
-Write the loops yourself: no convolution or correlation routine ...
+Write the loops yourself, with Python and NumPy...
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ A :class:`Task` is one thing a learner writes (a function such as
 answer computed by :mod:`convlab`, a few :class:`Case` objects (the
 sub-checks, each worth some points), the :class:`Mistake` objects a wrong
 answer is compared with, so the learner reads *which* mistake it looks
-like, and a :class:`~convlab.grading.rules.Rule` saying what the answer may
+like, and a :class:`~convlab.grading.deciding.rules.Rule` saying what the answer may
 and may not call.
 
 A case describes its inputs (shapes, dtypes, layouts), not their values:
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..rules import Rule
+from ..deciding.rules import Rule
 
 import convlab
 from convlab.windows import memory_owner
@@ -211,7 +211,7 @@ class ConvLoss:
     """``L(x) = sum(conv2d(x, k)**2) / 2``: a function input, with its exact gradient.
 
     The learner's kernel gets a plain NumPy function computing the same
-    loss (:data:`convlab.grading.probe.CALLABLES`); the judge uses
+    loss (:data:`convlab.grading.plain.CALLABLES`); the judge uses
     :meth:`gradient`, computed by convlab in its own process.
     """
 
@@ -225,7 +225,7 @@ class ConvLoss:
         return convlab.conv2d_backward(x, self.k, convlab.conv2d(x, self.k))[0]
 
     def encode_input(self):
-        from ..probe import encode_input
+        from ..plain import encode_input
 
         return {"__callable__": "half_squared_correlation", "args": [encode_input(self.k)]}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import GRADIENTS, POOLING, Rule
+from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, Rule
 from .base import STRIDE_IGNORED, Case, ConvLoss, Mistake, Task, flip, floats, ints, mistake, transposed
 
 import convlab
@@ -12,7 +12,11 @@ import convlab
 EXERCISE = "07_beyond"
 
 #: Pooling from the windows of lesson 02, not from convlab's pooling.
-OWN_POOLING = Rule("Reduce window views yourself; do not call convlab's pooling.", forbid=POOLING)
+OWN_POOLING = Rule(
+    "Reduce window views yourself, with NumPy and convlab.sliding_windows only: no pooling or filter "
+    "routine (convlab's or SciPy's).",
+    allow=(NUMPY, SLIDING_WINDOWS),
+)
 
 
 def _zero_padded_max(x, window, stride, padding):
@@ -72,8 +76,8 @@ def _forward_differences(f, x, eps):
 
 #: The gradient tasks are about deriving the gradient, not calling it.
 OWN_GRADIENT = Rule(
-    "You may call convlab.conv2d (and np.pad), but not conv2d_backward or conv_transpose2d.",
-    forbid=GRADIENTS,
+    "Use NumPy and convlab.conv2d only (np.pad included): not conv2d_backward or conv_transpose2d.",
+    allow=(NUMPY, "convlab.conv2d"),
 )
 
 numerical_gradient = Task(
@@ -84,7 +88,7 @@ numerical_gradient = Task(
     kind="function",
     params=("f", "x"),
     reference=lambda f, x, eps: f.gradient(x),
-    rule=Rule("Use finite differences of f only: no gradient routine.", forbid=GRADIENTS),
+    rule=Rule("Use finite differences of f, with NumPy only: no gradient routine.", allow=(NUMPY,)),
     cases=(
         _loss_case("4×4 input, L with a 2×2 kernel", (4, 4), (2, 2)),
         _loss_case("5×6 input, L with a 3×2 kernel", (5, 6), (3, 2)),
@@ -190,8 +194,8 @@ conv_transpose = Task(
     params=("y", "k"),
     axes=("H", "W"),
     reference=lambda y, k, stride: convlab.conv_transpose2d(y, k, stride),
-    rule=Rule("Scatter each y[i, j] * k yourself; do not call conv_transpose2d or conv2d_backward.",
-              forbid=GRADIENTS),
+    rule=Rule("Scatter each y[i, j] * k yourself, with NumPy only: no conv_transpose2d or conv2d_backward.",
+              allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS),
     cases=(
         Case("2×2 integers, 2×2 kernel, stride 1", (ints(2, 2), ints(2, 2), 1)),
         Case("3×3 integers, 2×2 kernel, stride 2", (ints(3, 3), ints(2, 2), 2)),

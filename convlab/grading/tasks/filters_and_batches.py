@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import CONVOLUTIONS, MATRIX_PRODUCT, WINDOW_VIEWS, Rule
+from ..deciding.rules import AS_STRIDED, MATRIX_PRODUCT, NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, WINDOW_VIEWS, Rule
 from .base import (
     KERNEL_FLIPPED,
     STRIDES_FROM_SHAPE,
@@ -32,9 +32,9 @@ EXERCISE = "05_filters_and_batches"
 
 #: Build it from the pieces of lessons 02 and 03, not from a routine that does it all.
 CONTRACTION = Rule(
-    "No convolution routine: contract window views yourself (np.tensordot, np.einsum or a "
-    "matrix product).",
-    forbid=CONVOLUTIONS,
+    "Use NumPy and convlab.sliding_windows only: contract window views yourself (np.tensordot, "
+    "np.einsum or a matrix product), with no convolution routine.",
+    allow=(NUMPY, SLIDING_WINDOWS), forbid=NUMPY_CONVOLUTIONS,
 )
 
 
@@ -84,9 +84,9 @@ conv1x1 = conv_task(
         ("3 images, 4 channels, 4 filters", floats(3, 4, 2, 6), floats(4, 4)),
     ],
     rule=Rule(
-        "Write it as one product over the channels (@, np.matmul, np.tensordot or np.einsum); "
-        "no convolution routine.",
-        forbid=CONVOLUTIONS,
+        "Write it as one product over the channels (@, np.matmul, np.tensordot or np.einsum), with "
+        "NumPy only: no convolution routine.",
+        allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS,
         require=(MATRIX_PRODUCT, "numpy.tensordot", "numpy.einsum"),
     ),
     axes=("N", "K", "H", "W"), params=("x", "w"),
@@ -175,10 +175,9 @@ im2col_strided = Task(
     axes=("C·R·S", "Ho·Wo"),
     reference=lambda x, window, stride, dilation: _columns(convlab.sliding_windows(x, window, stride, dilation)),
     rule=Rule(
-        "Build the window view with np.lib.stride_tricks.as_strided from x.strides (not "
-        "sliding_window_view or convlab.sliding_windows), then reshape it; no convolution routine.",
-        forbid=WINDOW_VIEWS + CONVOLUTIONS,
-        require=("numpy.lib.stride_tricks.as_strided",),
+        "Build the window view with np.lib.stride_tricks.as_strided from x.strides, with NumPy only "
+        "(not sliding_window_view or convlab.sliding_windows), then reshape it; no convolution routine.",
+        allow=(NUMPY,), forbid=WINDOW_VIEWS + NUMPY_CONVOLUTIONS, require=AS_STRIDED,
     ),
     cases=(
         Case("1 channel of 7×7 integers, 3×3 windows, stride (2, 2)", (ints(1, 7, 7), (3, 3), (2, 2), (1, 1))),

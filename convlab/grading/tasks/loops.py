@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from ..rules import CONVOLUTIONS, WINDOW_VIEWS, Rule
+from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, Rule
 from .base import KERNEL_FLIPPED, KERNEL_NOT_FLIPPED, Case, Mistake, Task, conv_task, flip, floats, ints, mistake, sizes
 
 import convlab
 
 EXERCISE = "01_loops"
 
-#: The loops are the point: nothing may do the sliding and summing for them.
+#: The loops are the point: Python and NumPy's arithmetic, indexing and reductions, and nothing
+#: that slides or sums for them.
 LOOPS = Rule(
-    "Write the loops yourself: no convolution or correlation routine (convlab's, SciPy's, "
-    "np.convolve, np.correlate) and no ready-made window view (as_strided, "
-    "sliding_window_view, convlab.sliding_windows).",
-    forbid=CONVOLUTIONS + WINDOW_VIEWS + ("numpy.lib.stride_tricks.as_strided",),
+    "Write the loops yourself, with Python and NumPy's arithmetic, indexing and reductions only: "
+    "no convolution or correlation routine (np.convolve, np.correlate, SciPy's, convlab's) and no "
+    "window view (np.lib.stride_tricks, .strides).",
+    allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS + ("numpy.lib.stride_tricks.*",),
+    forbid_attributes=("strides",),
 )
 
 conv2d_loops = conv_task(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import CONVOLUTIONS, WINDOW_VIEWS, Rule
+from ..deciding.rules import AS_STRIDED, NUMPY, NUMPY_CONVOLUTIONS, WINDOW_VIEWS, Rule
 from .base import (
     STRIDES_FROM_SHAPE,
     Case,
@@ -50,8 +50,9 @@ c_strides = Task(
     kind="function",
     reference=_c_strides,
     rule=Rule(
-        "Compute the strides from the shape and the item size: do not make an array to read its .strides.",
-        forbid=("numpy.empty", "numpy.zeros", "numpy.ones", "numpy.full", "numpy.ndarray",
+        "Compute the strides from the shape and the item size, with Python (and NumPy) only: do not make "
+        "an array to read its .strides.",
+        allow=(NUMPY,), forbid=("numpy.empty", "numpy.zeros", "numpy.ones", "numpy.full", "numpy.ndarray",
                 "numpy.empty_like", "numpy.zeros_like", "numpy.ones_like", "numpy.lib.stride_tricks.as_strided"),
         forbid_attributes=("strides",),
     ),
@@ -83,11 +84,10 @@ c_strides = Task(
 
 
 #: Build the view, don't fetch it: as_strided from x's own strides, returned as a view.
-AS_STRIDED = Rule(
-    "Build the view with np.lib.stride_tricks.as_strided from x.strides (not sliding_window_view "
-    "or convlab.sliding_windows) and return the view itself, read-only, not a copy.",
-    forbid=WINDOW_VIEWS + CONVOLUTIONS,
-    require=("numpy.lib.stride_tricks.as_strided",),
+VIEW_BY_STRIDES = Rule(
+    "Build the view with np.lib.stride_tricks.as_strided from x.strides, with NumPy only (not "
+    "sliding_window_view or convlab.sliding_windows), and return the view itself, read-only, not a copy.",
+    allow=(NUMPY,), forbid=WINDOW_VIEWS + NUMPY_CONVOLUTIONS, require=AS_STRIDED,
 )
 
 windows = Task(
@@ -99,7 +99,7 @@ windows = Task(
     params=("x",),
     axes=("Ho", "Wo", "R", "S"),
     reference=lambda x, window: convlab.sliding_windows(x, window),
-    rule=AS_STRIDED,
+    rule=VIEW_BY_STRIDES,
     cases=(
         Case("4×5 integers, 2×2 windows", (ints(4, 5), (2, 2)), verify=view_requirement),
         Case("6×6 float32, 3×2 windows", (floats(6, 6, dtype="float32"), (3, 2)), verify=view_requirement),
@@ -144,7 +144,7 @@ windows_1d = Task(
     params=("x",),
     axes=("positions", "taps"),
     reference=_windows_1d,
-    rule=AS_STRIDED,
+    rule=VIEW_BY_STRIDES,
     cases=(
         Case("12 floats, width 3", (_signal(12), 3), verify=view_of(_windows_1d)),
         Case("9 int16 values, width 4", (_signal(9, dtype="int16"), 4), verify=view_of(_windows_1d)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import CONVOLUTIONS, Rule
+from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, Rule
 from .base import KERNEL_FLIPPED, Mistake, conv_task, floats, ints, mistake, transposed
 
 import convlab
@@ -33,9 +33,9 @@ conv1d = conv_task(
         ("a transposed input: 16 samples of 3 channels, seen as (3, 16)", transposed(floats(16, 3)), floats(3, 2)),
     ],
     rule=Rule(
-        "Contract a window view with one np.tensordot or np.einsum: no convolution routine "
-        "(np.convolve and np.correlate included).",
-        forbid=CONVOLUTIONS,
+        "Use NumPy and convlab.sliding_windows only: contract a window view with one np.tensordot or "
+        "np.einsum, with no convolution routine (np.convolve and np.correlate included).",
+        allow=(NUMPY, SLIDING_WINDOWS), forbid=NUMPY_CONVOLUTIONS,
         require=("numpy.tensordot", "numpy.einsum"),
     ),
     axes=("Lo",), reference=_conv1d,
@@ -72,8 +72,9 @@ conv2d_hwc = conv_task(
         ("a channels-last view of a (C, H, W) array", _channels_last_image(6, 6, 3), floats(2, 2, 3)),
     ],
     rule=Rule(
-        "Contract a window view with one np.tensordot: no convolution routine and no np.einsum.",
-        forbid=CONVOLUTIONS + ("numpy.einsum",),
+        "Use NumPy and convlab.sliding_windows only: contract a window view with one np.tensordot, "
+        "with no convolution routine and no np.einsum.",
+        allow=(NUMPY, SLIDING_WINDOWS), forbid=NUMPY_CONVOLUTIONS + ("numpy.einsum",),
         require=("numpy.tensordot",),
     ),
     axes=("Ho", "Wo"), reference=_hwc,
@@ -106,8 +107,9 @@ depthwise_conv = conv_task(
         ("a transposed input (channels last in memory)", transposed(floats(7, 6, 3), (2, 0, 1)), floats(3, 2, 2)),
     ],
     rule=Rule(
-        "Contract a window view with one np.einsum: no convolution routine and no np.tensordot.",
-        forbid=CONVOLUTIONS + ("numpy.tensordot",),
+        "Use NumPy and convlab.sliding_windows only: contract a window view with one np.einsum, "
+        "with no convolution routine and no np.tensordot.",
+        allow=(NUMPY, SLIDING_WINDOWS), forbid=NUMPY_CONVOLUTIONS + ("numpy.tensordot",),
         require=("numpy.einsum",),
     ),
     axes=("C", "Ho", "Wo"), reference=_depthwise,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import CONVOLUTIONS, WINDOW_VIEWS, Rule
+from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, Rule
 from .base import Case, Mistake, Task, conv_task, flip, floats, ints, transposed
 
 import convlab
@@ -116,9 +116,9 @@ conv2d_chunked = Task(
     axes=("N", "K", "Ho", "Wo"),
     reference=lambda x, k, max_bytes: convlab.conv2d(x, k),
     rule=Rule(
-        "Build im2col columns for a few images at a time and multiply them yourself; no "
-        "convolution routine.",
-        forbid=CONVOLUTIONS,
+        "Build im2col columns for a few images at a time and multiply them yourself, with NumPy, "
+        "convlab.sliding_windows and convlab.output_shape only: no convolution routine.",
+        allow=(NUMPY, SLIDING_WINDOWS, "convlab.output_shape"), forbid=NUMPY_CONVOLUTIONS,
     ),
     cases=(
         _chunked_case("3 images, room for all of them", 3, 3),
@@ -159,9 +159,9 @@ conv2d_fft = conv_task(
          transposed(floats(22, 20, 2), (2, 0, 1)), floats(2, 2, 7, 7)),
     ],
     rule=Rule(
-        "Multiply Fourier transforms (numpy.fft): no convolution routine (convlab.fourier's included) "
-        "and no window view.",
-        forbid=CONVOLUTIONS + WINDOW_VIEWS,
+        "Multiply Fourier transforms (numpy.fft), with NumPy only: no convolution routine "
+        "(convlab.fourier's included) and no window view.",
+        allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS + ("numpy.lib.stride_tricks.*",),
         require=("numpy.fft.rfft2", "numpy.fft.fft2", "numpy.fft.rfftn", "numpy.fft.fftn",
                  "numpy.fft.rfft", "numpy.fft.fft"),
     ),
@@ -209,9 +209,9 @@ winograd_1d = Task(
     params=("d", "g"),
     reference=_f23,
     rule=Rule(
-        "Write F(2, 3) yourself with the matrices given: no convolution routine (convlab.winograd's, "
-        "np.convolve and np.correlate included).",
-        forbid=CONVOLUTIONS,
+        "Write F(2, 3) yourself with the matrices given, with NumPy only: no convolution routine "
+        "(convlab.winograd's, np.convolve and np.correlate included).",
+        allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS,
     ),
     cases=(
         Case("8 integers, 3 integer taps", (ints(8), ints(3))),
@@ -256,9 +256,9 @@ winograd_2d = Task(
     params=("x", "k"),
     reference=_f2x2,
     rule=Rule(
-        "Write F(2×2, 3×3) yourself with the matrices given: window views (convlab.sliding_windows) "
-        "are allowed, convolution routines (convlab.winograd's included) are not.",
-        forbid=CONVOLUTIONS,
+        "Write F(2×2, 3×3) yourself with the matrices given, with NumPy and convlab.sliding_windows "
+        "only: no convolution routine (convlab.winograd's included).",
+        allow=(NUMPY, SLIDING_WINDOWS), forbid=NUMPY_CONVOLUTIONS,
     ),
     cases=(
         Case("6×6 integers, integer kernel", (ints(6, 6), ints(3, 3))),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..rules import CONVOLUTIONS, Rule
+from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, Rule
 from .base import KERNEL_FLIPPED, STRIDE_IGNORED, TOTAL_PADDING, Case, Mistake, Task, flip, floats, ints, mistake
 
 import convlab
@@ -74,9 +74,9 @@ top_left = Task(
     params=("x", "k"),
     reference=lambda x, k: convlab.conv2d(x, k)[0, 0],
     rule=Rule(
-        "Compute it from the definition: no convolution or correlation routine "
-        "(convlab's, SciPy's, np.convolve, np.correlate).",
-        forbid=CONVOLUTIONS,
+        "Compute it from the definition, with Python and NumPy only: no convolution or correlation "
+        "routine (np.convolve, np.correlate).",
+        allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS,
     ),
     cases=(
         Case("4×4 integers, 2×2 kernel", (ints(4, 4), ints(2, 2))),

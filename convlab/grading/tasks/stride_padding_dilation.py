@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import CONVOLUTIONS, WINDOW_VIEWS, Rule
+from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, Rule
 from .base import (
     DILATION_IGNORED,
     KERNEL_FLIPPED,
@@ -24,7 +24,7 @@ from .base import (
     transposed,
     view_requirement,
 )
-from .memory_and_strides import AS_STRIDED
+from .memory_and_strides import VIEW_BY_STRIDES
 
 import convlab
 
@@ -54,8 +54,9 @@ output_size = Task(
     kind="function",
     reference=lambda hw, k, stride, padding, dilation: convlab.output_shape(hw, k, stride, padding, dilation),
     rule=Rule(
-        "Use the formula: do not call convlab.output_shape or compute a convolution to read its shape.",
-        forbid=("convlab.params.output_shape",) + CONVOLUTIONS + WINDOW_VIEWS,
+        "Use the formula, with Python (and NumPy) only: do not call convlab.output_shape or compute a "
+        "convolution to read its shape.",
+        allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS + ("numpy.lib.stride_tricks.*",),
     ),
     cases=(
         Case("an input near 10×12, 3×3 kernel", (sizes((8, 14), (8, 14)), (3, 3), (1, 1), (0, 0), (1, 1))),
@@ -87,7 +88,7 @@ windows_strided = Task(
     params=("x",),
     axes=("Ho", "Wo", "R", "S"),
     reference=lambda x, window, stride, dilation: convlab.sliding_windows(x, window, stride, dilation),
-    rule=AS_STRIDED,
+    rule=VIEW_BY_STRIDES,
     cases=tuple(
         Case(label, args, verify=view_requirement)
         for label, args in [
@@ -127,8 +128,8 @@ pad = Task(
     kind="function",
     params=("x",),
     reference=_pad,
-    rule=Rule("Pad with np.pad or by building the array yourself; not with convlab's padding.",
-              forbid=("convlab.windows.pad_hw",) + CONVOLUTIONS),
+    rule=Rule("Pad with np.pad or by building the array yourself, with NumPy only: not with convlab's padding.",
+              allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS),
     cases=(
         Case("3×4 integers, padding (1, 2)", (ints(3, 4, low=1, high=9), (1, 2))),
         Case("2 channels of 3×3 floats, padding (2, 0)", (floats(2, 3, 3), (2, 0))),
@@ -169,9 +170,9 @@ conv2d_general = Task(
     axes=("Ho", "Wo"),
     reference=_general,
     rule=Rule(
-        "No convolution routine: pad, take the windows (convlab.sliding_windows is allowed) and "
-        "contract them yourself.",
-        forbid=CONVOLUTIONS,
+        "Use NumPy and convlab.sliding_windows only: pad, take the windows and contract them yourself, "
+        "with no convolution routine.",
+        allow=(NUMPY, SLIDING_WINDOWS), forbid=NUMPY_CONVOLUTIONS,
     ),
     cases=tuple(Case(label, (x, k, s, p, d)) for label, x, k, s, p, d in _PARAMS_CASES),
     mistakes=(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import ast
 
 from .results import RECORD_MIME
-from .rules import Source, parse_cell
+from .source import Source, parse_cell
 
 __all__ = ["from_source", "from_environment", "from_outputs"]
 
@@ -64,7 +64,7 @@ def from_source(cells):
     source = Source(cells)
     found = set()
     for cell in cells:
-        tree = parse_cell(cell)
+        _, tree = parse_cell(cell)
         if tree is None:
             continue
         for node in ast.walk(tree):
@@ -134,7 +134,12 @@ def _internals(node, source):
 
 
 def from_environment(before, after):
-    """Flags from :func:`convlab.grading.probe.environment`, taken before and after the notebook ran."""
+    """Flags from :func:`convlab.grading.inside.facts.environment`, taken before and after the notebook ran.
+
+    ``before`` and ``after`` come from the submission's own sandbox: they are
+    checked for shape here, and a kernel that lies about them spoils only its own flags.
+    """
+    before, after = _facts(before), _facts(after)
     found = []
     new_hooks = sorted(set((after or {}).get("hooks", [])) - set((before or {}).get("hooks", [])))
     if new_hooks:
@@ -144,6 +149,14 @@ def from_environment(before, after):
         shown = ", ".join(replaced[:5]) + (f" and {len(replaced) - 5} more" if len(replaced) > 5 else "")
         found.append(f"library functions replaced by notebook code: {shown}")
     return found
+
+
+def _facts(data):
+    """``{"hooks": [...], "replaced": [...]}`` of short strings, whatever the sandbox sent."""
+    if not isinstance(data, dict):
+        return {}
+    return {key: [str(v)[:200] for v in data.get(key, [])[:50]] if isinstance(data.get(key), list) else []
+            for key in ("hooks", "replaced")}
 
 
 def from_outputs(nb, grades):
@@ -159,12 +172,14 @@ def from_outputs(nb, grades):
     found = []
     shown_full = set()
     for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            record = output.get("data", {}).get(RECORD_MIME)
-            if not isinstance(record, dict):
+        for output in cell.get("outputs", []) if isinstance(cell.get("outputs"), list) else []:
+            data = output.get("data", {}) if isinstance(output, dict) else {}
+            record = data.get(RECORD_MIME) if isinstance(data, dict) else None
+            if not isinstance(record, dict) or not isinstance(record.get("task"), str):
                 continue
-            task = record.get("task")
-            if cell.cell_type != "code" or f"check(\"{task}\"" not in cell.source.replace("'", '"'):
+            task = record["task"][:100]
+            source = cell.get("source", "") if isinstance(cell.get("source"), str) else ""
+            if cell.get("cell_type") != "code" or f"check(\"{task}\"" not in source.replace("'", '"'):
                 found.append(f"cell {index + 1} displays a check record for {task!r} without calling check({task!r})")
             elif record.get("points") == record.get("max_points") and record.get("max_points"):
                 shown_full.add(task)

@@ -1,24 +1,21 @@
-"""A submission's own kernel: run the notebook within limits, then ask the kernel for plain answers.
+"""Run a submitted notebook, top to bottom, in a kernel: the first thing a sandbox does.
 
-The grader treats the kernel as untrusted.  It runs the submitted notebook
-there, top to bottom, with
+``python -m convlab.grading.inside.notebook`` runs inside the sandbox the
+grader made for one submission (:mod:`convlab.grading.sandbox`).  It reads the
+notebook and the limits as JSON from its standard input, runs every code cell
+in a fresh kernel with
 
 - a time limit per cell and one for the whole notebook,
-- a cap on the kernel's memory (its address space, ``RLIMIT_AS``),
-- a cap on the output it keeps (a flood of prints is cut short),
+- a cap on the output it keeps (a flood of prints or display updates is cut short),
 
-and then asks questions with :func:`Session.ask`: each sends the source of
-:mod:`convlab.grading.probe` and a request, and reads back one string of
-plain data, through the kernel's reply to the request itself (Jupyter's
-``user_expressions``), not through anything the notebook displays.
-
-Examples
---------
-Limits have defaults an instructor can change from the command line:
-
->>> limits = Limits()
->>> limits.cell_timeout, limits.memory_bytes >= 4 * 2**30
-(60, True)
+and writes one JSON object to its standard output: the executed notebook,
+why it could not finish (if it could not), and what the kernel looked like
+before and after (:mod:`convlab.grading.inside.facts`, for the instructor's
+flags).  Everything it writes is the submission's to spoil — the kernel runs
+beside it in the same sandbox — so the grader uses it for feedback and flags
+only, never for points: those come from the questions asked in another
+sandbox, in an interpreter the notebook never ran in
+(:mod:`convlab.grading.inside.ask`).
 """
 
 from __future__ import annotations
@@ -27,49 +24,15 @@ import asyncio
 import base64
 import inspect
 import json
-import os
-import resource
+import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import probe
+from ..limits import Limits
+from . import facts
 
-__all__ = ["Limits", "Session", "KernelGone", "run"]
-
-
-#: A kernel's address space by default: 4 GiB, or 1 GiB and 64 MiB per core if that is more
-#: (NumPy and SciPy take about 0.4 GiB of address space, and each BLAS thread about 40 MiB more).
-DEFAULT_MEMORY = max(4 * 2**30, 2**30 + (os.cpu_count() or 1) * 64 * 2**20)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much a submission may take.
-
-    Attributes
-    ----------
-    cell_timeout : int
-        Seconds one cell may run before the kernel is interrupted.
-    call_timeout : float
-        Seconds one call of an answer, on one case's inputs, may run.
-    notebook_timeout : int
-        Seconds the whole notebook may run, cells and questions.
-    memory_bytes : int
-        The kernel's address space: an allocation beyond it raises
-        ``MemoryError`` in the learner's code instead of exhausting the
-        machine.  The default, :data:`DEFAULT_MEMORY`, is 4 GiB, more on
-        machines with many cores (each BLAS thread reserves address space).
-    output_bytes : int
-        Output kept from the whole notebook; the rest is dropped, with a note.
-    """
-
-    cell_timeout: int = 60
-    call_timeout: float = 10.0
-    notebook_timeout: int = 900
-    memory_bytes: int = DEFAULT_MEMORY
-    output_bytes: int = 2 * 2**20
+__all__ = ["Session", "KernelGone", "run", "main", "TRUNCATED"]
 
 
 #: Where the output kept from a notebook ends, when there was too much of it.
@@ -80,14 +43,14 @@ class KernelGone(RuntimeError):
     """The kernel died or stopped answering."""
 
 
-_PROBE_SOURCE = inspect.getsource(probe)
+_FACTS_SOURCE = inspect.getsource(facts)
 
-# Runs in the kernel: the probe in a namespace of its own, the reply base64-encoded JSON.
+# Runs in the kernel: the facts module in a namespace of its own, the reply base64-encoded JSON.
 _ASK = """
 def __convlab_ask():
     import base64, json
-    probe = {{"__name__": "convlab_probe"}}
-    exec(compile({source!r}, "<convlab-probe>", "exec"), probe)
+    probe = {{"__name__": "convlab_facts"}}
+    exec(compile({source!r}, "<convlab-facts>", "exec"), probe)
     arguments = json.loads(base64.b64decode({arguments!r}))
     reply = probe[{function!r}](*arguments, **({keywords}))
     return base64.b64encode(json.dumps(reply).encode()).decode()
@@ -96,32 +59,38 @@ del __convlab_ask
 """
 
 
-def _limit_memory(limit):
-    def apply():  # runs in the kernel's process, between fork and exec
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+#: Messages that carry output: each counts against the notebook's output budget.
+_OUTPUT_MESSAGES = frozenset({"stream", "display_data", "update_display_data", "execute_result", "error"})
 
-    return apply
+
+def _short_error(content):
+    """An error past the output budget: its name and the start of its message, no traceback."""
+    return {"ename": str(content.get("ename", ""))[:100], "evalue": str(content.get("evalue", ""))[:300],
+            "traceback": []}
 
 
 def _client_class():
     from nbclient import NotebookClient
 
     class CappedClient(NotebookClient):
-        """nbclient's client, keeping at most ``output_budget`` bytes of output."""
+        """nbclient's client, keeping at most ``output_budget`` bytes of output, display updates included."""
 
-        output_budget = 2 * 2**20
+        output_budget = Limits.output_bytes
+        _truncated = False
 
-        def output(self, outs, msg, display_id, cell_index):
-            size = len(json.dumps(msg.get("content", {}), default=str))
-            self.output_budget -= size
-            if self.output_budget < 0:
-                if not getattr(self, "_truncated", False):
-                    self._truncated = True
-                    from nbformat.v4 import new_output
+        def process_message(self, msg, cell, cell_index):
+            if msg.get("msg_type") in _OUTPUT_MESSAGES:
+                self.output_budget -= len(json.dumps(msg.get("content", {}), default=str))
+                if self.output_budget < 0:
+                    if not self._truncated:
+                        self._truncated = True
+                        from nbformat.v4 import new_output
 
-                    outs.append(new_output("stream", name="stderr", text=TRUNCATED))
-                return None
-            return super().output(outs, msg, display_id, cell_index)
+                        cell.outputs.append(new_output("stream", name="stderr", text=TRUNCATED))
+                    if msg["msg_type"] != "error":
+                        return None
+                    msg = {**msg, "content": _short_error(msg["content"])}
+            return super().process_message(msg, cell, cell_index)
 
     return CappedClient
 
@@ -134,15 +103,14 @@ class Session:
         self._deadline = deadline
 
     async def ask(self, function, *arguments, timeout=60, keywords="{}"):
-        """Call ``probe.<function>(*arguments)`` in the kernel; return its JSON reply.
+        """Call ``facts.<function>(*arguments)`` in the kernel; return its JSON reply.
 
         Parameters
         ----------
         function : str
-            ``"respond"`` or ``"environment"``.
+            ``"environment"``.
         *arguments
-            JSON-ready arguments.  ``respond`` also receives the learner's
-            globals (``keywords="{'namespace': globals()}"``).
+            JSON-ready arguments.
         timeout : float
             Seconds to wait for the reply; the kernel is interrupted after that.
 
@@ -154,7 +122,7 @@ class Session:
         """
         kc = self._client.kc
         payload = base64.b64encode(json.dumps(list(arguments)).encode()).decode()
-        code = _ASK.format(source=_PROBE_SOURCE, arguments=payload, function=function, keywords=keywords)
+        code = _ASK.format(source=_FACTS_SOURCE, arguments=payload, function=function, keywords=keywords)
         timeout = max(1.0, min(timeout, self._deadline - time.monotonic()))
         msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False,
                             user_expressions={"reply": "__convlab_reply"})
@@ -175,7 +143,7 @@ class Session:
         await self._drain()
         content = msg["content"]
         if content.get("status") != "ok":
-            raise KernelGone(f"the question failed in the kernel: {content.get('ename')}: {content.get('evalue')}")
+            raise KernelGone(f"the question failed in the kernel: {content.get('ename')}")
         return _decode_reply(content)
 
     async def _drain(self):
@@ -243,13 +211,17 @@ async def _run(nb, limits, before, after):
             },
             record_timing=False,
             resources={"metadata": {"path": folder}},
+            # The sandbox ends with the run, and everything in it: no need to wait for the kernel to say goodbye.
+            shutdown_kernel="immediate",
+            # No history database to write: the sandbox's home folder is thrown away anyway.
+            extra_arguments=["--HistoryManager.enabled=False"],
         )
         client.output_budget = limits.output_bytes
         log = Path(folder, "kernel-stderr.txt")
         asked = [None, None]
         try:
             with open(log, "wb") as stderr:  # the kernel's own messages stay out of the report
-                async with client.async_setup_kernel(stderr=stderr, preexec_fn=_limit_memory(limits.memory_bytes)):
+                async with client.async_setup_kernel(stderr=stderr):
                     session = Session(client, deadline)
                     if before is not None:
                         asked[0] = await before(session)
@@ -303,3 +275,35 @@ def _describe_cell(nb, index):
         return "the notebook"
     first = next((line.strip() for line in nb.cells[index].source.splitlines() if line.strip()), "")
     return f"cell {index + 1} ({first[:60]})" if first else f"cell {index + 1}"
+
+
+# --- the sandbox's entry point -------------------------------------------------------------------
+
+
+async def _environment(session):
+    try:
+        return await session.ask("environment", timeout=30)
+    except KernelGone:
+        return None
+
+
+def main(stdin=None, stdout=None):
+    """Read ``{"notebook", "limits"}`` as JSON, run the notebook, write ``{"notebook", "problem", "environment"}``."""
+    # jsonschema, which nbformat imports, also imports this optional parser of IRIs if it is installed,
+    # building a grammar for a second and a half each time; notebooks need no IRI checked.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import nbformat
+
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout.buffer
+    request = json.loads(stdin.read())
+    limits = Limits.from_dict(request.get("limits", {}))
+    nb = nbformat.from_dict(request["notebook"])
+    executed, problem, before, after = run(nb, limits, before=_environment, after=_environment)
+    reply = {"notebook": executed, "problem": problem, "environment": [before, after]}
+    stdout.write(json.dumps(reply, default=str).encode())
+    stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,14 @@
-"""What a check found, and how it is shown: plain text, HTML and a JSON record.
+"""What a check or the grader found: one result model, shown as plain text, HTML and JSON.
 
-:class:`CheckResult` holds one :class:`SubCheck` per case of a task.  In
+:class:`CheckResult` holds one :class:`SubCheck` per case of a task, for the
+notebook's ``check()`` and the grader alike, with one rule for its status;
+:class:`NotebookGrade` holds the grader's results for one notebook.  In
 JupyterLab it shows as HTML; anywhere else as text, one line per sub-check,
 readable without colour.  Both carry, in the same display, a JSON record
 with the MIME type :data:`RECORD_MIME`.  The record is never a grade: the
 grader decides points in its own process, and reads records only to tell an
 instructor when a notebook showed full marks that its own grading did not
-confirm (:mod:`convlab.grading.flags`).
+confirm (:mod:`convlab.grading.deciding.flags`).
 
 Examples
 --------
@@ -31,13 +33,10 @@ from __future__ import annotations
 import html
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["CheckResult", "SubCheck", "RECORD_MIME", "SYMBOLS"]
+__all__ = ["CheckResult", "SubCheck", "NotebookGrade", "RECORD_MIME", "SYMBOLS"]
 
 #: MIME type of the machine-readable record of a check.
 RECORD_MIME = "application/vnd.convlab.check+json"
-
-#: Version of the record's layout, for the grader.
-RECORD_VERSION = 1
 
 #: One symbol per status; each line also says the status in words unless it passed.
 SYMBOLS = {"passed": "✓", "failed": "✗", "not attempted": "–", "error": "!"}
@@ -139,7 +138,7 @@ class CheckResult:
     def record(self):
         """The JSON-ready record the grader reads."""
         return {
-            "version": RECORD_VERSION,
+            "version": 1,  # of this layout
             "task": self.task,
             "exercise": self.exercise,
             "points": self.points,
@@ -150,6 +149,27 @@ class CheckResult:
                 for sub in self.subchecks
             ],
         }
+
+    def failure_line(self):
+        """``"label: why"`` of the first sub-check that did not pass, for reports; None when all passed."""
+        failed = next((s for s in self.subchecks if s.status not in ("passed", "not attempted")), None)
+        return f"{failed.label}: {failed.message or failed.status}" if failed is not None else None
+
+    def to_dict(self):
+        """Everything, JSON-ready: the task, its points and status, its first failure, every sub-check."""
+        failed = next((s for s in self.subchecks if s.status not in ("passed", "not attempted")), None)
+        return {
+            "task": self.task, "title": self.title, "exercise": self.exercise,
+            "points": self.points, "max_points": self.max_points, "status": self.status,
+            "first_failure": self.failure_line(), "hint_id": failed.hint_id if failed else None,
+            "note": self.note, "subchecks": [asdict(sub) for sub in self.subchecks],
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        """The result :meth:`to_dict` described (for a gradebook read back)."""
+        return cls(data["task"], data.get("title", ""), data.get("exercise", ""),
+                   [SubCheck(**sub) for sub in data.get("subchecks", [])], data.get("note"))
 
     # --- plain text -------------------------------------------------------------------------
 
@@ -306,3 +326,58 @@ def _detail_html(sub):
 
 def _h(text):
     return html.escape(str(text), quote=False)
+
+
+@dataclass
+class NotebookGrade:
+    """The grade of one notebook, or why it could not be graded.
+
+    Attributes
+    ----------
+    path : str
+    exercise : str or None
+    graded : bool
+        False when the notebook could not be graded; ``error`` says why.
+    tasks : list of CheckResult
+    error : str, optional
+    cell_errors : list of str
+        ``"cell N: Name: message"``, one per cell that raised while the notebook ran.
+    flags : list of str
+        What an instructor should look at (:mod:`convlab.grading.deciding.flags`).
+    sandbox : str
+        How it ran: ``"bubblewrap"``, or ``"none"`` with ``--no-sandbox``.
+    executed : nbformat.NotebookNode, optional
+        The notebook as it ran, when asked to keep it (tests).
+    """
+
+    path: str
+    exercise: str | None
+    graded: bool
+    tasks: list = field(default_factory=list)
+    error: str | None = None
+    cell_errors: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    sandbox: str = "bubblewrap"
+    executed: object = field(default=None, repr=False)
+
+    @property
+    def points(self):
+        return sum(task.points for task in self.tasks)
+
+    @property
+    def max_points(self):
+        return sum(task.max_points for task in self.tasks)
+
+    def to_dict(self):
+        return {
+            "path": self.path, "exercise": self.exercise, "graded": self.graded,
+            "points": self.points, "max_points": self.max_points,
+            "tasks": [task.to_dict() for task in self.tasks], "error": self.error,
+            "cell_errors": list(self.cell_errors), "flags": list(self.flags), "sandbox": self.sandbox,
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["path"], data.get("exercise"), bool(data.get("graded")),
+                   [CheckResult.from_dict(t) for t in data.get("tasks", [])], data.get("error"),
+                   list(data.get("cell_errors", [])), list(data.get("flags", [])), data.get("sandbox", "bubblewrap"))

@@ -2,8 +2,9 @@
 
 This is where a grade is decided, in the judging process only: the
 grader's, or (for the notebook's own feedback) :func:`convlab.grading.check`'s.
-:func:`request` turns a task's inputs into what the probe needs;
-:func:`judge` reads the probe's reply and, for each case, computes the
+:func:`request` turns a task's inputs into what the answering side needs
+(:func:`convlab.grading.inside.answers.respond`); :func:`judge` reads its
+plain reply and, for each case, computes the
 reference answer with convlab, compares, checks the task's rule and the
 case's requirements, and names the mistake an answer looks like.
 
@@ -11,7 +12,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from convlab.grading.tasks import TASKS
->>> from convlab.grading.probe import respond
+>>> from convlab.grading.inside.answers import respond
 >>> task = TASKS["count_multiplies"]
 >>> built = [case.build(np.random.default_rng(i)) for i, case in enumerate(task.cases)]
 >>> every_pixel = lambda hw, k: hw[0] * hw[1] * k[0] * k[1]   # a window at every input pixel
@@ -27,14 +28,22 @@ import json
 
 import numpy as np
 
+from ..limits import Limits
+from ..plain import decode_answer, encode_input
 from .diagnosis import as_array, diagnose, equal, is_tuple_of_arrays, tolerance
-from .probe import decode_answer, encode_input
 from .results import SubCheck
 
-__all__ = ["request", "judge", "roundtrip"]
+__all__ = ["request", "judge", "roundtrip", "refusal_of", "SANDBOX_HINT"]
 
 #: Seconds one call of the answer may run.
-DEFAULT_TIME_LIMIT = 10.0
+DEFAULT_TIME_LIMIT = Limits().call_timeout
+
+#: What a learner reads when graded code does something the grader's sandbox does not run.
+SANDBOX_HINT = (
+    "Graded code runs in a fresh interpreter that holds only your definitions: it may compute with "
+    "Python and NumPy (and what its task allows), but not open files, start processes, read frames or "
+    "special attributes (__closure__, __globals__), or run code made from strings."
+)
 
 
 def request(task, built, time_limit=DEFAULT_TIME_LIMIT):
@@ -70,12 +79,30 @@ def request(task, built, time_limit=DEFAULT_TIME_LIMIT):
     }
 
 
+def refusal_of(uses, unsupported=()):
+    """Why the grader would not run an answer that ``uses`` this, in words; None when it would.
+
+    Parameters
+    ----------
+    uses : Uses or None
+    unsupported : list of str
+        Names the answer needs that only statements the grader does not run define.
+    """
+    if uses is not None and uses.unsafe:
+        return f"the grader does not run an answer that {uses.unsafe[0]}"
+    if unsupported:
+        names = ", ".join(unsupported[:3])
+        return (f"it needs {names}, which only a statement the grader does not run defines (a loop, an if "
+                f"or with block): define it at the top level of a cell, with def, class or =")
+    return None
+
+
 def roundtrip(data):
     """``data`` as it arrives after crossing to another process (through JSON)."""
     return json.loads(json.dumps(data))
 
 
-def judge(task, built, reply, violation=None):
+def judge(task, built, reply, violation=None, refusal=None):
     """One :class:`SubCheck` per case of ``task``, from the probe's ``reply``.
 
     Parameters
@@ -88,13 +115,23 @@ def judge(task, built, reply, violation=None):
         :func:`convlab.grading.probe.respond`'s reply.
     violation : str, optional
         Why the answer's source breaks the task's rule
-        (:meth:`convlab.grading.rules.Rule.violation`): every case fails with it.
+        (:meth:`convlab.grading.deciding.rules.Rule.violation`): every case fails with it.
+    refusal : str, optional
+        Why the grader does not run the answer at all (it reads ``__closure__``,
+        uses ``eval``, needs a name only a loop defines): every case fails with it.
 
     Returns
     -------
     list of SubCheck
     """
     cases = list(zip(task.cases, built))
+    if refusal is not None:
+        return [_fail(case, refusal, hint_id="sandbox", hint=SANDBOX_HINT) for case, _ in cases]
+    if not isinstance(reply, dict):
+        return [_fail(case, "the grader could not read the reply", status="error") for case, _ in cases]
+    if "gone" in reply:
+        message = f"could not ask the answer: {reply['gone']}"
+        return [_fail(case, message, status="error") for case, _ in cases]
     if not reply.get("defined"):
         return [SubCheck(case.label, "not attempted", 0, case.points) for case, _ in cases]
     if task.kind == "value":
@@ -105,7 +142,9 @@ def judge(task, built, reply, violation=None):
         message = f"{task.name} should be a function, but it is {reply.get('what')}"
         return [_fail(case, message, status="error") for case, _ in cases]
     subchecks = []
-    for (case, args), answer in zip(cases, reply["cases"]):
+    answers = reply.get("cases") if isinstance(reply.get("cases"), list) else []
+    answers = answers + [{"outcome": "skipped"}] * (len(cases) - len(answers))
+    for (case, args), answer in zip(cases, answers):
         if answer.get("outcome") == "not attempted":  # a stub breaks no rule
             subchecks.append(SubCheck(case.label, "not attempted", 0, case.points))
         elif violation is not None:
@@ -171,6 +210,8 @@ def _judge_value(task, cases, data):
 
 
 def _judge_call(task, case, args, answer):
+    if not isinstance(answer, dict):
+        return _fail(case, "the grader could not read the reply", status="error")
     outcome = answer.get("outcome")
     where = answer.get("where")
     if outcome == "not attempted":
@@ -186,6 +227,9 @@ def _judge_call(task, case, args, answer):
     if outcome == "rule":
         called = ", ".join(answer.get("forbidden", [])) or "a routine it forbids"
         return _fail(case, f"breaks the rule of this task: it calls {called}", where=where, **_rule_hint(task))
+    if outcome == "refused":
+        return _fail(case, f"stopped by the grader's sandbox: {answer.get('error')}", where=where,
+                     hint_id="sandbox", hint=SANDBOX_HINT)
     if outcome == "raised":
         return _fail(case, f"error: {answer.get('error')}", status="error", where=where)
     for name, sent, after in zip(task.params, args, answer.get("args_after", [])):

@@ -48,8 +48,9 @@ One exercise notebook per lesson. Write your code where a cell says `# YOUR CODE
 run it, then run the check cell below it: it tries your code on fixed inputs (the same at
 every run) and shows what is right, what is wrong and, for common mistakes, why. A task with a
 **Rule** says what your code may and may not call. Grades come from the grader
-(`python -m convlab grade`), which runs your notebook in a fresh kernel and tries your code
-again on new inputs.
+(`python -m convlab grade`), which runs your notebook in a sandbox, then tries your functions
+again on new inputs in a fresh interpreter that holds only your definitions: the imports,
+functions, classes and constants at the top level of your cells.
 
 These notebooks are generated from `solutions/` by `make exercises`
 (`python -m convlab exercises`); do not edit them by hand. `make test` fails when they
