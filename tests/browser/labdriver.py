@@ -68,6 +68,19 @@ COPY_IGNORE = shutil.ignore_patterns(
 STDERR = "application/vnd.jupyter.stderr"
 
 
+def _course_files(folder, names):
+    """What ``shutil.copytree`` leaves out of the course copy: ``COPY_IGNORE``, and the package itself.
+
+    The package is linked, not copied: the environment's convlab (an editable install) is the
+    repository's, and a grader's sandbox, which sees only the package it imported, must find
+    the same one there.
+    """
+    ignored = set(COPY_IGNORE(folder, names))
+    if Path(folder) == ROOT:
+        ignored.add("convlab")
+    return ignored
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -99,7 +112,8 @@ class LabServer:
 
     # -- lifecycle -------------------------------------------------------
     def start(self, timeout=120):
-        shutil.copytree(ROOT, self.root, ignore=COPY_IGNORE)
+        shutil.copytree(ROOT, self.root, ignore=_course_files)
+        (self.root / "convlab").symlink_to(ROOT / "convlab", target_is_directory=True)
         settings = self.scratch / "user-settings"
         for name, values in LAB_SETTINGS.items():
             path = settings / f"{name}.jupyterlab-settings"
