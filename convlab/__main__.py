@@ -3,10 +3,11 @@
 Each command lives in its own module, imported only when it runs, which
 provides ``add_arguments(parser)`` and ``main(args) -> int``.
 
-A command run by a Python that lacks one of the course's packages (a
-system ``python`` instead of the course's ``.venv``) stops with a message
-that says which Python ran it and how to run it with the course's
-environment, instead of a traceback.
+A command run by a Python that is not the course's (a system ``python``
+instead of the course's ``.venv``: convlab is not installed in it, or a
+package the command needs is missing) stops with a message that says which
+Python ran it and how to run it with the course's environment, instead of a
+traceback or an error about what that Python lacks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ DESCRIPTION = "The convlab course's command-line tools."
 EPILOG = (
     "Run them with the course's Python: make grade, make exercises, make notebooks or make demo from the "
     "repository's folder, or python -m convlab COMMAND in JupyterLab's Terminal (started by make lab, or on "
-    "Binder), where python is the course's. Exit status 2: this Python lacks a package the command needs."
+    "Binder), where python is the course's. Exit status 2: this Python is not the course's."
 )
 
 # command name -> (module, one-line help)
@@ -57,15 +58,15 @@ def build_parser(command=None):
     return parser
 
 
-def wrong_environment(command, missing, executable=None, root=None):
-    """What to tell someone whose Python lacks the package ``missing`` that ``command`` needs.
+def wrong_environment(command, why, executable=None, root=None):
+    """What to tell someone who ran ``command`` with a Python that is not the course's.
 
     Parameters
     ----------
     command : str or None
         The command that was run (``"grade"``), or None.
-    missing : str
-        The name of the module that could not be imported.
+    why : str
+        How this Python falls short, e.g. ``"convlab is not installed in it"``.
     executable : str, optional
         The Python that ran the command (default: this one).
     root : Path, optional
@@ -78,10 +79,10 @@ def wrong_environment(command, missing, executable=None, root=None):
 
     Examples
     --------
-    >>> print(wrong_environment("grade", "nbformat", "/usr/bin/python3", Path("/nowhere")))
-    python -m convlab grade needs the package nbformat, which this Python does not have:
+    >>> print(wrong_environment("grade", "convlab is not installed in it", "/usr/bin/python3", Path("/nowhere")))
+    python -m convlab grade ran with a Python that is not the course's (convlab is not installed in it):
       /usr/bin/python3
-    is not the course's environment. Run the command with the course's Python:
+    Run the command with the course's Python:
       make grade                  from the repository's folder (make creates .venv on first use)
       python -m convlab grade ... in JupyterLab's Terminal (File > New > Terminal), after make lab or on Binder
     """
@@ -92,9 +93,9 @@ def wrong_environment(command, missing, executable=None, root=None):
     spelled = f"python -m convlab {command} ..." if command else "python -m convlab COMMAND ..."
     venv_python = root / ".venv" / "bin" / "python"
     lines = [
-        f"{name} needs the package {missing.split('.')[0]}, which this Python does not have:",
+        f"{name} ran with a Python that is not the course's ({why}):",
         f"  {executable}",
-        "is not the course's environment. Run the command with the course's Python:",
+        "Run the command with the course's Python:",
         f"  {target:<27} from the repository's folder (make creates .venv on first use)",
         f"  {spelled:<27} in JupyterLab's Terminal (File > New > Terminal), after make lab or on Binder",
     ]
@@ -103,17 +104,38 @@ def wrong_environment(command, missing, executable=None, root=None):
     return "\n".join(lines)
 
 
+def installed():
+    """Whether convlab is installed in this Python's environment (not only found in the current folder).
+
+    The course's environment has it (``make venv`` installs it; Binder's
+    ``postBuild`` too).  A Python that imports it only because it runs in the
+    repository's folder, where ``convlab/`` and pip's ``convlab.egg-info``
+    are, has none of the packages the commands need.
+    """
+    import site
+    import sysconfig
+    from importlib.metadata import distributions
+
+    places = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    places |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    return any(True for _ in distributions(name="convlab", path=sorted(places)))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     # The command is the first word that is not an option (the top level has only --help).
     command = next((word for word in argv if not word.startswith("-")), None)
+    known = command if command in COMMANDS else None
+    if known and not installed():
+        print(wrong_environment(known, "convlab is not installed in it"), file=sys.stderr)
+        return WRONG_ENVIRONMENT
     try:
         args = build_parser(command).parse_args(argv)
         return importlib.import_module(args.module).main(args)
     except ModuleNotFoundError as err:
         if not err.name or err.name.split(".")[0] == "convlab":
             raise  # a bug in convlab itself, not a missing package
-        print(wrong_environment(command if command in COMMANDS else None, err.name), file=sys.stderr)
+        print(wrong_environment(known, f"it has no module named {err.name.split('.')[0]}"), file=sys.stderr)
         return WRONG_ENVIRONMENT
 
 

@@ -78,15 +78,24 @@ def run_convlab(code):
     return subprocess.run([sys.executable, *code], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_a_command_run_by_a_python_without_the_course_packages_says_which_python_to_use():
-    # nbformat missing, as in a shell whose python has NumPy but not the course's packages
-    missing_nbformat = ("import sys; sys.modules['nbformat'] = None; sys.argv[0] = 'python -m convlab';"
-                        "from convlab.__main__ import main; sys.exit(main(['grade', 'exercises/00_start_here.ipynb']))")
-    result = run_convlab(["-c", missing_nbformat])
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "python -m convlab grade needs the package nbformat, which this Python does not have" in result.stderr
+def test_a_command_run_by_another_python_says_which_python_to_use():
+    # A Python in which convlab is not installed: it finds the package (and pip's convlab.egg-info)
+    # only because it runs in the repository's folder. Its site-packages are hidden here.
+    elsewhere = ("import site, sys, sysconfig; site.getsitepackages = lambda: []; "
+                 "site.getusersitepackages = lambda: '/nonexistent'; "
+                 "sysconfig.get_paths = lambda: {'purelib': '/nonexistent', 'platlib': '/nonexistent'}; "
+                 "from convlab.__main__ import main; sys.exit(main(['grade', 'exercises/00_start_here.ipynb']))")
+    result = run_convlab(["-c", elsewhere])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+    assert "python -m convlab grade ran with a Python that is not the course's" in result.stderr
     assert sys.executable in result.stderr and "make grade" in result.stderr and "Terminal" in result.stderr
+    # convlab installed, a package a command needs missing
+    missing_nbformat = ("import sys; sys.modules['nbformat'] = None; "
+                        "from convlab.__main__ import main; sys.exit(main(['exercises', '--check']))")
+    result = run_convlab(["-c", missing_nbformat])
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "(it has no module named nbformat)" in result.stderr and "make exercises" in result.stderr
     # no NumPy at all (-S: no site-packages): the package names the Python that lacks it
     result = run_convlab(["-S", "-m", "convlab", "grade", "exercises/00_start_here.ipynb"])
     assert result.returncode == 1
