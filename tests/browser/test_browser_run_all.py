@@ -32,6 +32,8 @@ def _cells(path):
 def _animation_problems(nb, name):
     """Every animation scrolled to at desktop and at phone width, with what is wrong with it."""
     found = []
+    if not nb.notebook.locator(".animation").count():
+        return found
     for width in (None, PHONE):
         size = nb.at_width(width) if width else None
         try:
