@@ -237,8 +237,11 @@ class NotebookPage:
         self.lab, self.page, self.path = lab, page, path
         self.page_errors = []
         self.console_errors = []
+        self.remote_requests = []  # what the page asked of another host than JupyterLab's
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("request", lambda request: urllib.parse.urlsplit(request.url).hostname not in (None, "", "127.0.0.1")
+                and self.remote_requests.append(request.url))
         self.kernel_id = None
 
     @property
@@ -331,6 +334,7 @@ class NotebookPage:
         if len(reports) != len(cells):
             return [f"the page shows {len(reports)} cells, the file has {len(cells)}"]
         found = [f"uncaught error in the page: {error}" for error in self.page_errors]
+        found += [f"a request left the machine: {url}" for url in self.remote_requests]
         for index, (report, cell) in enumerate(zip(reports, cells)):
             source = "".join(cell.get("source", ""))
             if not report["code"] or not source.strip():  # JupyterLab skips empty cells

@@ -68,10 +68,11 @@ def test_run_all_shows_no_error(lab, open_notebook, path):
 
 
 def test_run_all_check_sees_errors(lab, open_notebook):
-    """The check above can fail: errors, stderr and cells left unrun are all reported."""
+    """The check above can fail: errors, stderr, cells left unrun and requests to elsewhere are all reported."""
     v4 = nbformat.v4
     cells = [
-        v4.new_code_cell("print('fine')"),
+        v4.new_code_cell("from IPython.display import HTML\n"
+                         "HTML('<link rel=\"stylesheet\" href=\"https://fonts.example.invalid/icons.css\">')"),
         v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]}),  # allowed: tagged
         v4.new_code_cell("import sys; print('careful', file=sys.stderr)"),
         v4.new_code_cell("raise ValueError('deliberate')"),
@@ -85,7 +86,8 @@ def test_run_all_check_sees_errors(lab, open_notebook):
     nb = open_notebook(path.name)
     nb.run_all()
     problems = nb.problems(_cells(path))
-    assert len(problems) == 3, problems
-    assert problems[0].startswith("cell 2 shows an error:") and "careful" in problems[0]
-    assert problems[1].startswith("cell 3 shows an error:") and "ValueError: deliberate" in problems[1]
-    assert problems[2] == "cell 4 did not run (prompt '[ ]:')"
+    assert len(problems) == 4, problems
+    assert problems[0] == "a request left the machine: https://fonts.example.invalid/icons.css"
+    assert problems[1].startswith("cell 2 shows an error:") and "careful" in problems[1]
+    assert problems[2].startswith("cell 3 shows an error:") and "ValueError: deliberate" in problems[2]
+    assert problems[3] == "cell 4 did not run (prompt '[ ]:')"
