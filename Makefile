@@ -8,10 +8,14 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless asked explicitly.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv lab lint test notebooks exercises figures site bench clean
+.PHONY: help venv lab grade demo lint test notebooks exercises figures site bench clean
 
 help:
-	@echo "make lab    open the course in JupyterLab (creates .venv on first use)"
+	@echo "make lab    open the course in JupyterLab (creates .venv on first use); in its Terminal,"
+	@echo "            python is the course's Python"
+	@echo "make grade  grade your exercise notebooks as the grader does (GRADE_ARGS=exercises/01_loops.ipynb:"
+	@echo "            one of them)"
+	@echo "make demo   watch a window slide over a small array, in the terminal"
 	@echo "make test   run every test: unit, property, doctests, notebooks (after make lint)"
 	@echo "make lint   check the code with ruff (pinned in the test extra; rules in pyproject.toml)"
 	@echo "make notebooks  re-run every lesson and store its outputs reproducibly"
@@ -32,10 +36,31 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,site,grade]"
 	touch $@
 
-# root_dir is the repository, so exercises/ and solutions/ show in the file browser too.
+# JupyterLab on the course:
+# - root_dir is the repository, so exercises/ and solutions/ show in the file browser too;
+# - its address opens lesson 00, also the address it prints (with --no-browser, say);
+# - its Terminal runs the course's Python: bash with the course's environment activated
+#   (.venv/bin/activate, read instead of ~/.bashrc, which may put another Python first: pyenv,
+#   conda), its prompt starting with (.venv); .venv/bin also comes first on the server's PATH;
+# - the file browser hides what pip and Python leave in the repository (convlab.egg-info, caches).
 # LAB_ARGS passes extra options, e.g. make lab LAB_ARGS="--no-browser --port 8890"
+HIDDEN := __pycache__ *.pyc *.pyo .DS_Store *~ *.egg-info
+LAB_OPTIONS := --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
+	--ServerApp.terminado_settings="shell_command=bash --rcfile $(abspath $(BIN))/activate -i" \
+	$(foreach glob,$(HIDDEN),--ContentsManager.hide_globs='$(glob)')
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) notebooks/00_start_here.ipynb
+	PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" \
+	    $(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_OPTIONS) $(LAB_ARGS)
+
+# Grade exercise notebooks with the course's Python, as the grader would:
+# make grade (every notebook in exercises/), make grade GRADE_ARGS=exercises/01_loops.ipynb
+GRADE_ARGS ?= exercises
+grade: $(STAMP)
+	$(BIN)/python -m convlab grade $(GRADE_ARGS)
+
+# A window sliding over a small array, drawn in the terminal; DEMO_ARGS="--stride 2", say.
+demo: $(STAMP)
+	$(BIN)/python -m convlab demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

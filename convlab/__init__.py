@@ -16,6 +16,19 @@ array([[4., 6., 4.],
        [4., 6., 4.]])
 """
 
+try:
+    import numpy  # noqa: F401  (checked first: a Python without it is not the course's environment)
+except ModuleNotFoundError:
+    import sys
+
+    raise ModuleNotFoundError(
+        f"convlab needs NumPy, which this Python ({sys.executable}) does not have: it is not the course's "
+        "environment. Use the course's Python: `make lab` (its Terminal's python), `make grade` and the other "
+        "make targets, or .venv/bin/python.",
+        name="numpy",
+    ) from None
+del numpy
+
 from .backward import conv2d_backward, conv_transpose2d
 from .choose import METHODS, choose_method
 from .conv import conv2d, convolve2d

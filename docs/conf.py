@@ -4,8 +4,9 @@ The source folder is the repository itself, so the README's links to
 ``notebooks/...`` and ``exercises/...`` are links between pages, exactly as on
 GitHub.  The site holds the README (its start page), every lesson (run while
 the site is built, so animations and widgets have their outputs) and every
-exercise notebook (shown as the learner gets it, not run).  The solutions are
-linked on GitHub, not published as pages: see CONTRIBUTING.md.
+exercise notebook (shown as the learner gets it, made from its solutions
+notebook, not run: what a learner saves in ``exercises/`` is never published).
+The solutions are linked on GitHub, not published as pages: see CONTRIBUTING.md.
 """
 
 import sys
@@ -33,6 +34,10 @@ nb_execution_raise_on_error = True  # a lesson that fails stops the build
 nb_execution_show_tb = True
 nb_merge_streams = True
 nb_ipywidgets_js = {}  # widgets become a still (convlab_site.py), no scripts from a CDN
+# Output types: MyST-NB shows text, HTML, images and Markdown; convlab_site.py turns widget
+# views into stills; the one type of the course's own, a check's record for the grader
+# (application/vnd.convlab.check+json, beside the check's HTML), is dropped by the kernels that
+# run the lessons (site_kernel.py). Any other type fails the build, to be decided on here.
 myst_enable_extensions = ["dollarmath"]
 myst_heading_anchors = 3  # links to a heading (page.ipynb#a-heading) work as on GitHub
 html_math_renderer = "mathml"  # convlab_site.py: no MathJax from a CDN
@@ -45,6 +50,8 @@ html_favicon = "_static/favicon.svg"
 # the course's pictures are drawn on white; the reader can still switch to dark
 html_context = {"default_mode": "light"}
 html_last_updated_fmt = None
+# search ranks a lesson before the pages that only practise or mention what it teaches
+html_search_scorer = str(Path(__file__).resolve().parent / "search_scorer.js")
 html_theme_options = {
     "repository_url": REPOSITORY,
     "repository_branch": BRANCH,

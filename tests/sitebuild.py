@@ -76,7 +76,7 @@ def is_widget(output):
 
 
 class Page(HTMLParser):
-    """What a test needs from one HTML page: its links, images, ids and classes."""
+    """What a test needs from one HTML page: its links, images, ids, classes and title (its first heading)."""
 
     URL_ATTRIBUTES = {"a": "href", "link": "href", "img": "src", "script": "src", "source": "src",
                       "iframe": "src", "video": "src", "audio": "src"}
@@ -88,11 +88,23 @@ class Page(HTMLParser):
         self.images = []  # attributes of each <img>
         self.ids = set()
         self.classes = []
+        self._title = None  # the text of the first <h1>, while it is read
         self.text = self.path.read_text(encoding="utf-8")
         self.feed(self.text)
+        self.title = "".join(self._title or []).strip().removesuffix("#").strip()
+
+    def handle_data(self, data):
+        if self._title is not None and not self._title_done:
+            self._title.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "h1" and self._title is not None:
+            self._title_done = True
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "h1" and self._title is None:
+            self._title, self._title_done = [], False
         if "id" in attrs:
             self.ids.add(attrs["id"])
         if attrs.get("name") and tag == "a":
@@ -115,8 +127,9 @@ class Page(HTMLParser):
 
 
 def is_remote(url):
+    """Whether a browser would fetch ``url`` from another host (a ``data:`` URL holds what it shows)."""
     parts = urlsplit(url)
-    return bool(parts.scheme and parts.scheme not in ("file",)) or url.startswith("//")
+    return bool(parts.scheme and parts.scheme not in ("file", "data")) or url.startswith("//")
 
 
 def content_pages(html):

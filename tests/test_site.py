@@ -104,11 +104,19 @@ def test_every_notebook_page_launches_its_own_notebook_on_binder(pages):
 def test_exercise_pages_link_their_lesson_and_solutions(pages):
     for source in EXERCISES:
         name = Path(source).name
-        links = pages[page_of(source)].links
+        page = pages[page_of(source)]
         if (ROOT / "notebooks" / name).exists():
-            assert f"../notebooks/{Path(name).with_suffix('.html')}" in links, source
+            lesson = f"../notebooks/{Path(name).with_suffix('.html')}"
+            assert lesson in page.links, source
+            # by the lesson's title, as in the sidebar, not by its file name
+            title = pages[page_of(f"notebooks/{name}")].title
+            assert re.search(rf'<a [^>]*href="{re.escape(lesson)}"[^>]*>.*?{re.escape(title)}', page.text), source
         if (ROOT / "solutions" / name).exists():
-            assert any(link.endswith(f"/solutions/{name}") and is_remote(link) for link in links), source
+            assert any(link.endswith(f"/solutions/{name}") and is_remote(link) for link in page.links), source
+        # the page opens with its title: the generator's note on where the file comes from is for the file
+        article = page.text[page.text.index('<article'):]
+        assert article.index("<h1") < article.index("<p"), f"{source}: something above its title"
+        assert "Course maintainers" not in page.text, source
     assert not any(name.startswith("solutions/") for name in pages), "solutions are linked, not published"
 
 
@@ -136,6 +144,10 @@ def test_math_is_mathml(pages):
         assert "math-source" not in page.classes, f"{source}: math left as LaTeX"
         if "$$" in text:
             assert "<math" in page.text, f"{source}: its display math is not on the page as MathML"
+    for name, page in pages.items():
+        # a formula MyST did not take for display math is left between literal dollar signs
+        prose = re.sub(r"<(pre|code)\b.*?</\1>", "", page.text, flags=re.S)
+        assert "$$" not in prose and not re.search(r"\$\s*<math|</math>\s*\$", prose), f"{name}: dollar signs left"
 
 
 WIDGET_NOTEBOOK = r'''
@@ -163,31 +175,58 @@ plt.show()
 """
 
 
-def test_any_widget_becomes_a_still_and_any_figure_gets_alt_text(tmp_path):
-    """The site's mechanisms are not tied to the course's own pictures: a small notebook of
-    any widget and two plain figures, one of them with alt text of its own."""
+CHECK = 'from convlab.grading import check\ncheck("output_sizes")'
+
+SOLUTION = "def twice(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
+LEARNERS_ANSWER = "def twice(x):\n    return x + x  # the learner's own answer"
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory):
+    """A small project built with the site's configuration: a lesson with any widget, two plain
+    figures (one with alt text of its own) and a check; an exercise a learner has worked in and
+    saved, with its solutions notebook; and a learner's copy of the exercise.
+
+    The site's mechanisms are not tied to the course's own notebooks."""
     import nbformat
 
+    v4 = nbformat.v4
+    tmp_path = tmp_path_factory.mktemp("small-site")
     project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    shutil.copytree(ROOT / "docs" / "_ext", project / "docs" / "_ext")
-    shutil.copytree(ROOT / "docs" / "_static", project / "docs" / "_static")
-    conf = (ROOT / "docs" / "conf.py").read_text()
-    conf = re.sub(r"include_patterns = .*", 'include_patterns = ["README.md", "notebooks/*.ipynb"]', conf)
-    (project / "docs" / "conf.py").write_text(conf)
-    (project / "README.md").write_text("# A course\n\nSee [the lesson](notebooks/w.ipynb).\n")
-    own_alt = nbformat.v4.new_code_cell(FIGURE)
+    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("*.gif", "*.md", "__pycache__"))
+    (project / "README.md").write_text("# A course\n\nSee [the lesson](notebooks/w.ipynb) and "
+                                       "[its exercises](exercises/w.ipynb).\n")
+    own_alt = v4.new_code_cell(FIGURE)
     own_alt.metadata["mystnb"] = {"image": {"alt": "Three points on a rising line."}}
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A widget"),
-                                         nbformat.v4.new_code_cell(WIDGET_NOTEBOOK),
-                                         nbformat.v4.new_code_cell(FIGURE), own_alt])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    (project / "notebooks").mkdir()
-    nbformat.write(nb, project / "notebooks" / "w.ipynb")
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+    def notebook(folder, title, *cells):
+        nb = v4.new_notebook(cells=[v4.new_markdown_cell(f"# {title}"), *cells], metadata={"kernelspec": kernel})
+        (project / folder).mkdir(exist_ok=True)
+        nbformat.write(nb, project / folder / "w.ipynb")
+        return nb
+
+    notebook("notebooks", "A widget", v4.new_code_cell(WIDGET_NOTEBOOK), v4.new_code_cell(FIGURE), own_alt,
+             v4.new_code_cell(CHECK))
+    notebook("solutions", "Exercises", v4.new_code_cell(SOLUTION))
+    # what JupyterLab saves after a learner answered and ran a check: the answer, the check's record
+    saved = nbformat.read(project / "solutions" / "w.ipynb", as_version=4)
+    saved.cells[1].source = LEARNERS_ANSWER
+    record = {"text/plain": "twice: 3/3 points", "text/html": "<b>3/3 points</b>",
+              "application/vnd.convlab.check+json": {"task": "twice", "points": 3}}
+    saved.cells.append(v4.new_code_cell('check("twice")', outputs=[v4.new_output("display_data", data=record)]))
+    (project / "exercises").mkdir()
+    nbformat.write(saved, project / "exercises" / "w.ipynb")
+    nbformat.write(saved, project / "exercises" / "w-Copy1.ipynb")  # JupyterLab's Duplicate
+
     result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-c", "docs", "-E", "-W", "-q",
                              ".", str(tmp_path / "html")], cwd=project, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
-    page = Page(tmp_path / "html" / "notebooks" / "w.html")
+    return tmp_path / "html"
+
+
+def test_any_widget_becomes_a_still_and_any_figure_gets_alt_text(small_site):
+    page = Page(small_site / "notebooks" / "w.html")
     assert page.classes.count("widget-still") == 1
     assert "Python kernel" in page.text and "launch this lesson on Binder" in page.text
     assert "n 3" in page.text  # the slider's setting
@@ -199,3 +238,16 @@ def test_any_widget_becomes_a_still_and_any_figure_gets_alt_text(tmp_path):
     alts = [img.get("alt") for img in page.images if "_images/" in img.get("src", "")][-2:]
     assert alts == ["Figure: three points. Horizontal axis: step. Legend: measured.",
                     "Three points on a rising line."]
+    # a check shows as its HTML; its record, data for the grader, is dropped on purpose
+    assert "output_sizes is not defined yet" in page.text
+    assert "vnd.convlab.check" not in page.text and "max_points" not in page.text
+
+
+def test_a_learners_saved_exercise_is_never_published(small_site):
+    """The exercise page is made from the solutions notebook: the learner's answer, outputs and
+    copy stay on the learner's computer, and do not break the build."""
+    page = Page(small_site / "exercises" / "w.html")
+    assert "NotImplementedError" in page.text and "YOUR CODE HERE" in page.text
+    assert "learner" not in page.text and "3/3 points" not in page.text
+    assert "return 2" not in page.text  # nor the solution
+    assert not (small_site / "exercises" / "w-Copy1.html").exists()

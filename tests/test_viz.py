@@ -261,8 +261,29 @@ def test_play_gives_a_small_html_player_with_bounded_frames():
     x = RNG.integers(0, 10, (12, 12))
     html = viz.play(x, np.ones((3, 3), int), padding=1, max_frames=6)
     text = html.data
-    assert text.count("data:image/png;base64,") == 6
+    assert text.count("data:image/png;base64,") == 6 + 1  # the frames, and the first as the picture
     assert len(text) < 300_000, f"{len(text)} bytes for 6 frames"
+
+
+def test_the_player_shows_its_first_frame_without_its_script_and_fetches_nothing():
+    """The picture is the first frame at its own size before any script runs; the icons are inline."""
+    import base64
+    import io
+    import re
+
+    x, k, kw = CASES["non-square"]
+    text = viz.play(x, k, **kw).data
+    frames = [f.replace("\\\n", "") for f in re.findall(r'frames\[\d+\] = "data:image/png;base64,([^"]+)"', text)]
+    picture = re.search(r'<img id="_anim_img\w+" src="data:image/png;base64,([^"]+)" width="(\d+)" '
+                        r'height="(\d+)" alt="([^"]+)"', text)
+    assert picture and picture[1] == frames[0]
+    with Image.open(io.BytesIO(base64.b64decode(picture[1]))) as first:
+        assert first.size == (int(picture[2]), int(picture[3]))
+    assert picture[4] == viz.animation.describe(viz.conv_steps(x, k, **kw))
+    assert re.search(rf'class="anim-slider"\s+name="points" min="0" max="{len(frames) - 1}"', text)
+    assert not re.search(r"https?://|<link|fa fa-", text), "the player must not fetch anything (icon font)"
+    assert text.count("<button") == text.count("<svg") == 9
+    assert text.startswith('<div class="convlab-player">')
 
 
 def test_save_gif_writes_one_frame_per_position(tmp_path):

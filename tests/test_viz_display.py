@@ -31,7 +31,7 @@ def test_each_picture_shows_once(tmp_path):
     for name in ("frame", "memory"):
         assert kinds(name) == [["image/png", "text/plain"]], name
     assert kinds("play") == [["text/html", "text/plain"]]
-    assert outputs["play"][0]["data"]["text/html"].count("data:image/png;base64,") == 4
+    assert outputs["play"][0]["data"]["text/html"].count("data:image/png;base64,") == 4 + 1  # and the picture
     assert kinds("animation") == []  # no static copy of the figure
     assert kinds("explorer") == [["application/vnd.jupyter.widget-view+json", "text/plain"]]
     assert not [o for cell in nb.cells for o in cell.outputs if o.output_type == "error"]

@@ -59,7 +59,10 @@ every run) and shows what is right, what is wrong and, for common mistakes, why.
 **Rule** says what your code may and may not call. Grades come from the grader
 (`python -m convlab grade`), which runs your notebook in a sandbox, then tries your functions
 again on new inputs in a fresh interpreter that holds only your definitions: the imports,
-functions, classes and constants at the top level of your cells.
+functions, classes and constants at the top level of your cells. To grade your own work, save
+the notebook and run, in JupyterLab's Terminal (*File → New → Terminal*, where `python` is the
+course's Python), `python -m convlab grade exercises/01_loops.ipynb`; in any other shell,
+`make grade` from the course's folder.
 
 These notebooks are generated from `solutions/` by `make exercises`
 (`python -m convlab exercises`); do not edit them by hand. `make test` fails when they

@@ -31,7 +31,7 @@ _LAZY = {
     "frame_steps": "animation",
     "play": "animation",
     "save_gif": "animation",
-    "to_html": "animation",
+    "to_html": "player",
     "grace_hopper": "images",
     "confusion_figure": "learning",
     "feature_maps": "learning",

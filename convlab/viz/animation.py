@@ -16,10 +16,7 @@ Colours are from :mod:`convlab.viz.style`, shared with the memory pictures.
 
 from __future__ import annotations
 
-import base64
-from io import BytesIO
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import matplotlib
 
@@ -27,10 +24,10 @@ import matplotlib
 # backend, so a Figure returned by a function below shows as one PNG.
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.animation import FuncAnimation, HTMLWriter, PillowWriter
+from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.patches import Rectangle
-from PIL import Image
 
+from .player import to_html
 from .steps import conv_steps, format_value
 from .style import BLUE, CELL_EDGE, DONE_FILL, GREY, KERNEL_FILL, ORANGE, PAD_EDGE, PAD_FILL
 
@@ -409,8 +406,8 @@ def animate_conv(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=N
     >>> list(anim.new_frame_seq())          # one frame per output position
     [0, 1, 2, 3]
     >>> html = to_html(anim)                # what play() shows in a notebook
-    >>> html.count("data:image/png")
-    4
+    >>> html.count("data:image/png")         # the four frames, and the first as the picture itself
+    5
     """
     scene = ConvScene(conv_steps(x, k, stride, padding, dilation, flip), numbers=numbers)
     frames = frame_steps(len(scene.steps), max_frames)
@@ -448,55 +445,36 @@ def play(x, k, stride=1, padding=0, dilation=1, flip=False, max_frames=36, fps=1
     if dpi is None:
         width, height = anim.scene.fig.get_size_inches()
         dpi = min(96, 880 / width, 800 / height)
-    html = to_html(anim, fps=fps, dpi=dpi)
-    return HTML(html)
+    return HTML(to_html(anim, fps=fps, dpi=dpi, alt=describe(anim.scene.steps)))
 
 
-def to_html(anim, fps=1.5, dpi=64):
-    """An animation as HTML with a player, like ``anim.to_jshtml()`` but smaller.
-
-    The frames are embedded as PNG images with a palette: 64 colours for
-    grids of numbers, about a quarter of the size of full-colour PNGs and
-    the same to the eye, since the pictures have flat colours; 256 for
-    images, whose grey levels need them.
+def describe(steps):
+    """The window animation in words, for its alt text.
 
     Parameters
     ----------
-    anim : matplotlib.animation.Animation
-    fps : float, optional
-        Frames per second.
-    dpi : int, optional
-        Resolution of the frames.
+    steps : ConvSteps
 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> print(describe(conv_steps(np.ones((5, 6)), np.ones((3, 3)), stride=2, padding=1)))
+    Animation: a 3×3 kernel slides over a 5×6 input (stride (2, 2), padding (1, 1), dilation (1, 1)),
+    one frame per output cell, with the sum that gives it. The buttons below it play it or step through
+    its frames.
     """
-    with TemporaryDirectory() as tmp:
-        path = Path(tmp, "animation.html")
-        scene = getattr(anim, "scene", None)
-        colors = 64 if scene is not None and scene.numbers else 256
-        writer = _PaletteHTMLWriter(colors, fps=fps, embed_frames=True, default_mode="loop")
-        anim.save(path, writer=writer, dpi=dpi)
-        return path.read_text()
-
-
-class _PaletteHTMLWriter(HTMLWriter):
-    """matplotlib's HTMLWriter, embedding each frame as a PNG with a palette of ``colors``."""
-
-    def __init__(self, colors, **kwargs):
-        super().__init__(**kwargs)
-        self.colors = colors
-
-    def grab_frame(self, **savefig_kwargs):
-        full = BytesIO()
-        self.fig.savefig(full, format="png", dpi=self.dpi, **savefig_kwargs)
-        with Image.open(full) as image:
-            small = image.convert("RGB").quantize(colors=self.colors, dither=Image.Dither.NONE)
-        out = BytesIO()
-        small.save(out, format="png")
-        # HTMLWriter.finish writes these base64 strings into its player.
-        self._saved_frames.append(base64.encodebytes(out.getvalue()).decode("ascii"))
+    c, h, w = steps.x.shape
+    _, r, s = steps.kernel.shape
+    channels = f" with {c} channels" if steps.channels_given else ""
+    kernel = "flipped kernel" if steps.flip else "kernel"
+    return (
+        f"Animation: a {r}×{s} {kernel} slides over a {h}×{w} input{channels} (stride {steps.stride}, "
+        f"padding {steps.padding}, dilation {steps.dilation}), one frame per output cell, with the sum that "
+        "gives it. The buttons below it play it or step through its frames."
+    )
 
 
 def conv_frame(x, k, position, stride=1, padding=0, dilation=1, flip=False, numbers=None):

@@ -7,7 +7,11 @@ treatment without a change in this file:
 - the start page (the README) gets a hidden table of contents of every lesson
   and every exercise notebook, so the sidebar lists them in file-name order;
 - every notebook page gets a "Launch on Binder" link that opens that notebook
-  in JupyterLab, and links between a lesson and its exercises;
+  in JupyterLab, and links between a lesson (by its title) and its exercises;
+- an exercise page is made from its solutions notebook, as ``make exercises``
+  makes the exercise, never from the file in ``exercises/``: what a learner
+  saves there (answers, outputs, copies of a notebook) is never published and
+  cannot break the build;
 - links to files of the repository that are not pages of the site
   (``solutions/``, ``CONTRIBUTING.md``, ``benchmarks/...``) go to GitHub;
   remote images (the README's badge) become their alt text, so nothing is
@@ -19,8 +23,8 @@ treatment without a change in this file:
 - every picture has alt text: the cell's own ``mystnb.image.alt`` metadata
   when it has one, else the figure's description (``site_kernel.py`` gives
   every matplotlib figure one while the lessons run), else a sentence naming
-  the code that drew it; the animation players get one too, and lose the
-  link to a remote icon font (the theme's icons draw their buttons);
+  the code that drew it; an animation player without one gets one too, and
+  loses any link to a remote icon font;
 - math is written as MathML (from docutils' LaTeX converter): browsers show it
   natively, screen readers read it, and no script is loaded from a CDN;
 - ``index.html`` is the start page, for GitHub Pages.
@@ -57,8 +61,12 @@ def setup(app):
     app.add_config_value("convlab_binder", "https://mybinder.org/v2/gh/convlab/convlab/HEAD", "env")
     # (caption, glob relative to the start page), one hidden toctree each
     app.add_config_value("convlab_toctrees", [("Lessons", "notebooks/*"), ("Exercises", "exercises/*")], "env")
+    # (exercises folder, solutions folder): each exercise page is made from its solutions notebook
+    app.add_config_value("convlab_exercises", ("exercises", "solutions"), "env")
     app.connect("config-inited", _kernel_startup)
+    app.connect("config-inited", _exercises_from_solutions)
     app.connect("source-read", _add_toctrees)
+    app.connect("source-read", _exercise_source)
     # before Sphinx's own collectors (priority 500) see the images
     app.connect("doctree-read", _process_page, priority=400)
     app.connect("build-finished", _write_index)
@@ -70,9 +78,53 @@ def setup(app):
 # -- the kernels that run the lessons -----------------------------------------
 
 
+# The kernels' own log: quiet but for errors. They run the repository's lessons over
+# loopback TCP, which ipykernel warns about once per kernel (the warning suggests IPC or
+# CurveZMQ keys, which MyST-NB has no option to ask its kernel manager for).
+KERNEL_CONFIG = {"IPKernelApp": {"log_level": "ERROR"}}
+
+
 def _kernel_startup(app, config):
-    """Kernels started by MyST-NB inherit the environment; IPython runs PYTHONSTARTUP."""
+    """Kernels started by MyST-NB inherit the environment: IPython runs PYTHONSTARTUP, and
+    reads its configuration from IPYTHONDIR, a folder of the build (not the user's ~/.ipython:
+    the lessons run the same for everyone)."""
     os.environ["PYTHONSTARTUP"] = str(Path(__file__).with_name("site_kernel.py"))
+    profile = Path(app.doctreedir).parent / "ipython" / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "ipython_kernel_config.json").write_text(json.dumps(KERNEL_CONFIG, indent=1))
+    os.environ["IPYTHONDIR"] = str(profile.parent)
+
+
+# -- exercise pages ----------------------------------------------------------------
+
+# The cell the exercise generator puts first, saying where the file comes from and not to
+# edit it: a note for the file (and its maintainers), not for a reader of the page.
+GENERATED_NOTE_ID = "generated-from-solutions"
+
+
+def _exercises_from_solutions(app, config):
+    """Only exercises with a solutions notebook are pages: a learner's copy or new notebook is not."""
+    exercises, solutions = config.convlab_exercises
+    srcdir = Path(app.srcdir)
+    for path in sorted(srcdir.glob(f"{exercises}/*.ipynb")):
+        if not (srcdir / solutions / path.name).is_file():
+            config.exclude_patterns.append(f"{exercises}/{path.name}")
+
+
+def _exercise_source(app, docname, source):
+    """An exercise page's notebook: made from its solutions notebook, as `make exercises` makes it."""
+    exercises, solutions = app.config.convlab_exercises
+    folder, name = posixpath.split(docname)
+    solution = Path(app.srcdir, solutions, name + ".ipynb")
+    if folder != exercises or not solution.is_file():
+        return
+    import nbformat
+
+    from convlab.jupyter.generator import make_exercise
+
+    nb = make_exercise(nbformat.read(solution, as_version=4), solution.name)
+    nb.cells = [cell for cell in nb.cells if cell.get("id") != GENERATED_NOTE_ID]
+    source[0] = nbformat.writes(nb)
 
 
 # -- the table of contents ------------------------------------------------------
@@ -204,13 +256,17 @@ def _alt_text(cell, bundle):
 
 
 def _animation_html(text, line):
-    """matplotlib's animation player, without its remote icon font and with alt text."""
+    """matplotlib's animation player, without a remote icon font and with alt text.
+
+    ``convlab.viz.play`` makes players that already have both; one made
+    otherwise (``anim.to_jshtml()``) links Font Awesome from a CDN and has none.
+    """
     text = re.sub(r"<link[^>]*font-awesome[^>]*>", "", text)
     alt = html.escape(
         f"Animation drawn by the code above ({line}); the buttons below it play it or step through its frames.",
         quote=True,
     )
-    return re.sub(r'<img id="(_anim_img[^"]*)"', rf'<img id="\1" alt="{alt}"', text)
+    return re.sub(r'<img id="(_anim_img[^"]*)"(?![^>]*\balt=)', rf'<img id="\1" alt="{alt}"', text)
 
 
 def _pop_widget_state(env, docname):
@@ -322,9 +378,11 @@ def _widget_still(app, docname, bundle, state):
 # -- links on notebook pages -------------------------------------------------------------
 
 
-def _doc_link(target, text):
-    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + target, refexplicit=True)
-    ref += nodes.inline(text, text)
+def _doc_link(target, text=None):
+    """A link to the page ``target``, shown as ``text``, or as the page's title when None."""
+    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + target,
+                                refexplicit=text is not None)
+    ref += nodes.inline(text or target, text or target)
     return ref
 
 
@@ -346,7 +404,7 @@ def _launch_links(app, doctree, docname):
     elif folder == "exercises":
         if f"notebooks/{name}" in app.env.found_docs:
             para += nodes.Text(" The lesson: ")
-            para += _doc_link(f"notebooks/{name}", f"notebooks/{name}")
+            para += _doc_link(f"notebooks/{name}")  # shown by its title
             para += nodes.Text(".")
         solution = Path(app.srcdir, "solutions", name + ".ipynb")
         if solution.is_file():

@@ -5,8 +5,12 @@ representation (what IPython shows as text), built from what the figure itself
 says: its title, the titles of its panels, the text written on the figure, the
 axis labels and the names in its legends.  The website uses it as the picture's alt text (see
 ``convlab_site.py``), so a reader who cannot see the picture gets the same
-words a sighted reader sees on it.  Nothing else in the kernel changes, and
-names defined here are removed so the lesson's namespace stays clean.
+words a sighted reader sees on it.
+
+It also drops, from what the cells display, the output types the website has
+no use for: a check's record, data for the grader that sits
+beside the check's HTML.  Nothing else in the kernel changes, and names
+defined here are removed so the lesson's namespace stays clean.
 """
 
 
@@ -58,6 +62,17 @@ def _convlab_site_setup():
     from matplotlib.figure import Figure
 
     Figure._repr_pretty_ = lambda fig, p, cycle: p.text(describe(fig))
+
+    # Output types the website drops on purpose (see docs/conf.py).
+    dropped = ("application/vnd.convlab.check+json",)
+
+    def drop(message):  # ipykernel's hook on every display message the kernel sends
+        data = message.get("content", {}).get("data", {})
+        for mime in dropped:
+            data.pop(mime, None)
+        return message
+
+    get_ipython().display_pub.register_hook(drop)
 
 
 try:

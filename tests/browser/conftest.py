@@ -57,11 +57,12 @@ def lab(chromium, tmp_path_factory):
 
 @pytest.fixture
 def open_notebook(lab, chromium):
-    """Open a notebook (path relative to the course) in a new tab; closed with its kernel afterwards."""
+    """Open a notebook (path relative to the course; at ``url`` if given) in a new tab; closed with its
+    kernel afterwards."""
     opened = []
 
-    def open_(path):
-        nb = NotebookPage(lab, chromium.new_page(), path).open()
+    def open_(path, url=None):
+        nb = NotebookPage(lab, chromium.new_page(), path).open(url=url)
         opened.append(nb)
         return nb
 

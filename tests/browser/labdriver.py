@@ -1,9 +1,11 @@
 """Drive JupyterLab in Chromium the way a learner does: open, Run All, look.
 
-The browser tests start one JupyterLab server on 127.0.0.1 with a token and
-scratch config, runtime, data, settings and workspace folders, serving a
-*copy* of the course (so nothing the tests type or run is saved over the
-repository's notebooks), and drive Debian's Chromium with Playwright.
+The browser tests start one JupyterLab server the way a learner does, with
+``make lab`` (on 127.0.0.1, with scratch config, runtime, data, settings and
+workspace folders; its token is read from the address it prints), in a *copy* of the course (so nothing the
+tests type or run is saved over the repository's notebooks, and the copy
+holds what a fresh clone holds), and drive Debian's Chromium with Playwright.
+JupyterLab keeps its default settings, the learner's, except those below.
 
 Waiting is done through the server's REST API (the kernel's
 ``execution_state``) together with the cell prompts (``[*]`` while a cell is
@@ -16,12 +18,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -42,15 +46,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# JupyterLab settings for the scratch user-settings folder:
-# - every cell attached to the page, so every output can be inspected and
-#   photographed (the default windowing leaves cells out of view detached),
-#   and no blank space after the last cell;
-# - no autosave and no news or update checks (no network, no pop-ups).
+# JupyterLab settings for the scratch user-settings folder, where they differ from a learner's:
+# - no blank space after the last cell (for the screenshots);
+# - no autosave and no news or update checks (no network, no pop-ups);
+# - the Terminal keeps its text in the page as well as drawing it (its screen-reader mode), so a
+#   test can read what a learner reads there.
+# Cells are windowed as for a learner: one out of view is not drawn until it is scrolled to.
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
+    "@jupyterlab/notebook-extension/tracker": {"scrollPastEnd": False},
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/terminal-extension/plugin": {"screenReaderMode": True},
 }
 
 # What the course copy leaves out: version control, environments, caches.
@@ -62,6 +68,19 @@ COPY_IGNORE = shutil.ignore_patterns(
 STDERR = "application/vnd.jupyter.stderr"
 
 
+def _course_files(folder, names):
+    """What ``shutil.copytree`` leaves out of the course copy: ``COPY_IGNORE``, and the package itself.
+
+    The package is linked, not copied: the environment's convlab (an editable install) is the
+    repository's, and a grader's sandbox, which sees only the package it imported, must find
+    the same one there.
+    """
+    ignored = set(COPY_IGNORE(folder, names))
+    if Path(folder) == ROOT:
+        ignored.add("convlab")
+    return ignored
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -70,7 +89,10 @@ def free_port():
 
 
 class LabServer:
-    """A JupyterLab server on 127.0.0.1 serving a scratch copy of the course.
+    """JupyterLab on 127.0.0.1, started by ``make lab`` in a scratch copy of the course.
+
+    ``make lab`` runs with the Python environment of the tests (``VENV``),
+    which it is told not to rebuild.
 
     Parameters
     ----------
@@ -83,14 +105,15 @@ class LabServer:
         self.scratch = Path(scratch)
         self.root = self.scratch / "course"
         self.port = free_port()
-        self.token = "convlab-browser-test"
+        self.token = None  # JupyterLab makes one and prints it in its address
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.scratch / "lab.log"
         self.process = None
 
     # -- lifecycle -------------------------------------------------------
     def start(self, timeout=120):
-        shutil.copytree(ROOT, self.root, ignore=COPY_IGNORE)
+        shutil.copytree(ROOT, self.root, ignore=_course_files)
+        (self.root / "convlab").symlink_to(ROOT / "convlab", target_is_directory=True)
         settings = self.scratch / "user-settings"
         for name, values in LAB_SETTINGS.items():
             path = settings / f"{name}.jupyterlab-settings"
@@ -104,17 +127,16 @@ class LabServer:
             IPYTHONDIR=str(self.scratch / "ipython"),
             MPLCONFIGDIR=str(self.scratch / "matplotlib"),
         )
-        args = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
-            "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}",
-            f"--ServerApp.root_dir={self.root}",
+        lab_args = " ".join([
+            "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
             f"--LabApp.user_settings_dir={settings}",
             f"--LabApp.workspaces_dir={self.scratch / 'workspaces'}",
-        ]
-        if os.geteuid() == 0:
-            args.append("--allow-root")  # JupyterLab refuses root otherwise
+        ])
+        venv = Path(sys.prefix)
+        args = ["make", "--no-print-directory", "-o", str(venv / ".installed"), "lab", f"VENV={venv}",
+                f"LAB_ARGS={lab_args}"]
         self._log = open(self.log_path, "w")
+        # its own session: make and JupyterLab are stopped together, by the group's id
         self.process = subprocess.Popen(args, cwd=self.root, env=env, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -122,27 +144,35 @@ class LabServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"JupyterLab exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
+                self.token = urllib.parse.parse_qs(urllib.parse.urlsplit(self.printed_url).query)["token"][0]
                 self.api("status")
                 return self
-            except OSError:
+            except (OSError, LookupError):
                 time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log_tail()}")
 
     def stop(self):
-        """Stop the server by its PID (it shuts its kernels down on SIGTERM)."""
+        """Stop make and the server by their process group (the server shuts its kernels down on SIGTERM)."""
         if self.process is None:
             return
         if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                # The server started its kernels in its own process group.
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self._log.close()
         self.process = None
+
+    @property
+    def printed_url(self):
+        """The address ``make lab`` printed for the learner to open (with its token); LookupError if none yet."""
+        found = re.findall(r"http://127\.0\.0\.1:\d+/\S+token=\S+", self.log_path.read_text(errors="replace"))
+        if not found:
+            raise LookupError(f"make lab printed no address:\n{self.log_tail()}")
+        return found[-1]
 
     def log_tail(self, chars=4000):
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
@@ -154,6 +184,16 @@ class LabServer:
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def forget_layout(self):
+        """Delete JupyterLab's saved layout (its default workspace): the next page opens as on first use."""
+        request = urllib.request.Request(f"{self.url}/lab/api/workspaces/default", method="DELETE",
+                                         headers={"Authorization": f"token {self.token}"})
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as err:
+            if err.code != 404:  # none saved yet
+                raise
 
     def session_for(self, path):
         """The server's session for the notebook at ``path`` (relative to the course), or None."""
@@ -197,8 +237,11 @@ class NotebookPage:
         self.lab, self.page, self.path = lab, page, path
         self.page_errors = []
         self.console_errors = []
+        self.remote_requests = []  # what the page asked of another host than JupyterLab's
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("request", lambda request: urllib.parse.urlsplit(request.url).hostname not in (None, "", "127.0.0.1")
+                and self.remote_requests.append(request.url))
         self.kernel_id = None
 
     @property
@@ -209,9 +252,9 @@ class NotebookPage:
     def cells(self):
         return self.notebook.locator(".jp-Cell")
 
-    def open(self, timeout=120):
-        """Load JupyterLab on the notebook and wait until its kernel is idle."""
-        self.page.goto(self.lab.lab_url(self.path), timeout=timeout * 1000)
+    def open(self, timeout=120, url=None):
+        """Load JupyterLab on the notebook (at ``url``, if given) and wait until its kernel is idle."""
+        self.page.goto(url or self.lab.lab_url(self.path), timeout=timeout * 1000)
         self.cells.first.wait_for(timeout=timeout * 1000)
         deadline = time.monotonic() + timeout
         while True:
@@ -291,6 +334,7 @@ class NotebookPage:
         if len(reports) != len(cells):
             return [f"the page shows {len(reports)} cells, the file has {len(cells)}"]
         found = [f"uncaught error in the page: {error}" for error in self.page_errors]
+        found += [f"a request left the machine: {url}" for url in self.remote_requests]
         for index, (report, cell) in enumerate(zip(reports, cells)):
             source = "".join(cell.get("source", ""))
             if not report["code"] or not source.strip():  # JupyterLab skips empty cells
@@ -334,6 +378,47 @@ class NotebookPage:
         self.page.set_viewport_size(size)
         return out
 
+    # -- animations --------------------------------------------------------
+    def animation_reports(self, name):
+        """Scroll to each animation player in turn and measure its picture and buttons.
+
+        Returns one dict per player: ``drawn`` (the picture has loaded and is
+        shown at the width its first frame has, not squeezed or 0×0),
+        ``fits`` (its buttons end inside the output area), the sizes measured,
+        and the screenshot taken of it (``name`` and the player's number).
+        """
+        reports = []
+        players = self.notebook.locator(".jp-OutputArea-output").filter(has=self.page.locator(".animation"))
+        for number in range(players.count()):
+            player = players.nth(number)
+            player.scroll_into_view_if_needed()
+            picture = player.locator("img[id^='_anim_img']")
+            picture.evaluate("img => img.decode ? img.decode().catch(() => null) : null")
+            self.page.wait_for_timeout(300)
+            size = player.evaluate("""out => {
+                const img = out.querySelector("img[id^='_anim_img']"), box = img.getBoundingClientRect();
+                const buttons = [...out.querySelectorAll('.anim-buttons button')].map(b => b.getBoundingClientRect());
+                return {src: (img.getAttribute('src') || '').slice(0, 22), complete: img.complete,
+                        natural: [img.naturalWidth, img.naturalHeight], shown: [box.width, box.height],
+                        declared: [+img.getAttribute('width'), +img.getAttribute('height')],
+                        buttons: buttons.length, rightmost: Math.max(...buttons.map(b => b.right)),
+                        edge: out.getBoundingClientRect().right};
+            }""")
+            size["drawn"] = (size["src"] == "data:image/png;base64," and size["complete"]
+                             and size["natural"] == size["declared"] and size["natural"][0] > 0
+                             and all(abs(a - b) <= 1 for a, b in zip(size["shown"], size["natural"])))
+            size["fits"] = size["buttons"] == 9 and size["rightmost"] <= size["edge"] + 1
+            size["shot"] = self.shoot(player, f"{name}-animation-{number}")
+            reports.append(size)
+        return reports
+
+    def at_width(self, width):
+        """Resize the window to ``width`` CSS pixels (a phone: 390); returns the size to restore."""
+        size = self.page.viewport_size
+        self.page.set_viewport_size({"width": width, "height": size["height"]})
+        self.page.wait_for_timeout(500)  # JupyterLab lays itself out again
+        return size
+
     def close(self):
         """Shut the notebook's kernel down and close the tab."""
         if self.kernel_id:
@@ -341,3 +426,45 @@ class NotebookPage:
             if session:
                 self.lab.api(f"sessions/{session['id']}", method="DELETE")
         self.page.close()
+
+
+class Terminal:
+    """A JupyterLab Terminal (File > New > Terminal), typed into and read as a learner does.
+
+    Its text is read from the page, where the Terminal's screen-reader mode
+    keeps it (``LAB_SETTINGS``).
+
+    Parameters
+    ----------
+    notebook : NotebookPage
+        The JupyterLab tab to open it in.
+    """
+
+    def __init__(self, notebook):
+        self.nb, self.page = notebook, notebook.page
+        notebook.menu("File", "New", "Terminal")
+        self.widget = self.page.locator(".jp-Terminal:visible").last
+        self.widget.wait_for()
+        self.rows = self.widget.locator(".xterm-accessibility-tree")
+        self.wait_for(r"[$#]$", "prompt")
+
+    def text(self):
+        lines = self.rows.evaluate("el => [...el.children].map(row => row.textContent)")
+        return "\n".join(line.rstrip() for line in lines).strip()
+
+    def wait_for(self, pattern, what, timeout=120):
+        """Wait until the Terminal's text matches ``pattern`` (a regular expression); return the text."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.text()
+            if re.search(pattern, text, re.M):
+                return text
+            self.page.wait_for_timeout(500)
+        raise AssertionError(f"the Terminal shows no {what} after {timeout} s:\n{self.text()[-2000:]}")
+
+    def run(self, command, until, what, timeout=300):
+        """Type ``command`` and Enter; wait until the text matches ``until``; return the text."""
+        self.widget.click()
+        self.page.keyboard.type(command)
+        self.page.keyboard.press("Enter")
+        return self.wait_for(until, what, timeout)

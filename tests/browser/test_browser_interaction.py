@@ -5,20 +5,30 @@
   output-shape text (checked against :func:`convlab.output_shape`) and the
   picture; its play button walks the window across the input.
 - The window animation (``convlab.viz.play``): pressing Play advances the frame.
+- The window animation run again while out of view shows its first frame
+  when scrolled to.
 - An exercise: typing a correct solution into a stub cell and running it
-  and its check shows full marks, where the untouched stub showed none.
+  and its check shows full marks, where the untouched stub showed none; the
+  learner saves it and grades it with the command lesson 00 gives, in
+  JupyterLab's Terminal, which reports the same points; and the website's
+  exercise pages, built from that course with the work saved in it, build and
+  show the exercise, not the learner's answer.
 
 The explorer and the animation are tested in every lesson that shows them;
 while no lesson does yet, in a small notebook that makes them the same way.
 """
 
+import html as html_module
 import json
 import re
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
 
-from .labdriver import ROOT
+from .labdriver import ROOT, SCREENSHOTS, Terminal
 
 import convlab
 
@@ -75,21 +85,21 @@ class Explorer:
             has=self.page.locator(".widget-label", has_text=re.compile(rf"^{re.escape(label)}$"))).first
 
     def value(self, label):
-        return int(self.slider(label).locator(".widget-readout").inner_text())
+        return int(self.slider(label).locator(".widget-readout").text_content())
 
     def state(self):
         """Everything a slider can change: readouts, the shape text, the picture."""
         labels = ["stride (rows)", "stride (cols)", "kernel height", "kernel width", "padding", "dilation", "window"]
         return {
             "values": {label: self.value(label) for label in labels},
-            "text": self.shape_text.inner_text(),
+            "text": self.shape_text.text_content(),
             "src": self.picture.get_attribute("src"),
             "pixels": self.picture.screenshot(),
         }
 
     def check_shape_text(self):
         """The text states the output shape convlab.output_shape computes for the sliders' values."""
-        text = self.shape_text.inner_text()
+        text = self.shape_text.text_content()
         shown = re.search(r"output shape \((\d+), (\d+)\) from input \((\d+), (\d+)\)", text)
         assert shown, f"no output shape in {text!r}"
         ho, wo, h, w = map(int, shown.groups())
@@ -184,6 +194,19 @@ def test_animation_play_advances_the_frame(lab, open_notebook, target):
     assert int(frame.input_value()) > 0
     assert image.get_attribute("src") != first_src, "the frame number moved but the picture did not"
     nb.shoot(player, f"animation-{_name(target)}-1")
+
+    # Run the cell again while it is out of view: its new player shows its first frame when scrolled to.
+    cell = nb.cells.filter(has=nb.page.locator(".animation")).first
+    cell.locator(".jp-InputArea-prompt").click()  # select the cell (command mode)
+    nb.page.keyboard.press("Control+Enter")  # run it, and at once scroll to the end while it runs
+    scroller = nb.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first
+    scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    nb.wait_until_idle()
+    out_of_view = cell.evaluate("(el, panel) => el.getBoundingClientRect().bottom < panel.getBoundingClientRect().top",
+                                scroller.element_handle())
+    assert out_of_view, "the cell was on screen when its output came"
+    reports = nb.animation_reports(f"animation-{_name(target)}-rerun")
+    assert reports and all(r["drawn"] and r["fits"] for r in reports), reports
     assert not nb.page_errors, nb.page_errors
 
 
@@ -211,6 +234,7 @@ def _type_code(page, code):
 
 
 def _score(cell):
+    cell.scroll_into_view_if_needed()  # a cell out of view is not drawn, and has no text to read
     text = cell.locator(".jp-OutputArea-output").last.inner_text()
     found = re.search(r"(\d+)/(\d+) points", text)
     assert found, f"no score in the check's output: {text!r}"
@@ -271,3 +295,54 @@ def test_exercise_feedback_for_a_broken_rule_a_wrong_answer_and_a_right_one(open
     assert points == max_points > 0 and "✗" not in text, text
     assert "the grader tries new ones" in text, text
     assert not nb.page_errors, nb.page_errors
+
+    # Save, and grade in JupyterLab's Terminal with the command lesson 00 gives.
+    notebook_file = nb.lab.root / "exercises" / path.name
+    nb.page.keyboard.press("Control+s")
+    answer_line = "total += x[i + r, j + s] * k[r, s]"  # a line of the answer typed above
+    _wait_for_file(notebook_file, answer_line)
+    terminal = Terminal(nb)
+    command = _documented_grade_command().replace("00_start_here", EXERCISE)
+    report = terminal.run(command, r"^\d+ passed, \d+ failed", "grade report")
+    nb.shoot(terminal.widget, f"exercise-{EXERCISE}-graded-in-the-terminal")
+    graded = re.search(rf"^\s*{TASK}\s+(\d+)/(\d+)\s+passed$", report, re.M)
+    assert graded and int(graded[1]) == int(graded[2]) == max_points, report
+
+    # The website, built from this course with the learner's work saved in it: its exercise pages
+    # (the lessons, which take a minute to run, are left out) build, and show the exercise as
+    # every learner gets it, never this learner's answer.
+    html = _build_exercise_pages(nb.lab.root, nb.lab.scratch / "site")
+    page = (html / "exercises" / path.with_suffix(".html").name).read_text()
+    page = html_module.unescape(re.sub(r"<[^>]+>", "", page))  # the text a reader sees
+    assert "raise NotImplementedError()" in page
+    assert answer_line not in page, "the learner's answer is on the website"
+
+
+def _documented_grade_command():
+    """The grade command lesson 00 tells learners to type in JupyterLab's Terminal."""
+    cells = nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4).cells
+    commands = [line.strip() for cell in cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.strip().startswith("python -m convlab grade ")]
+    assert len(commands) == 1, commands
+    return commands[0]
+
+
+def _wait_for_file(path, text, timeout=30):
+    """Wait until JupyterLab has saved ``path`` with ``text`` in it."""
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, f"{path} was not saved with {text!r} in it"
+        time.sleep(0.25)
+
+
+def _build_exercise_pages(course, dest):
+    """Build the website of ``course`` with its start page and exercise pages only; return its html folder."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-c", "docs", "-E", "-W", "--keep-going", "-q",
+         "-D", "include_patterns=README.md,exercises/*.ipynb", ".", str(dest / "html")],
+        cwd=course, capture_output=True, text=True, timeout=300,
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "exercise-site-build.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, f"the site did not build:\n{result.stderr[-3000:]}"
+    return dest / "html"

@@ -1,4 +1,5 @@
-"""The course website in Chromium, as a reader opens it: no errors, the animation plays, search works.
+"""The course website in Chromium, as a reader opens it: no errors, the animation plays, search works,
+and every page reads on a phone.
 
 The site (built once per run, see ``tests/sitebuild.py``) is served on
 127.0.0.1; every request elsewhere is refused and counted as a failure, so
@@ -12,11 +13,12 @@ import threading
 from urllib.parse import quote, urlsplit
 
 import pytest
-from sitebuild import executed, is_animation, is_widget, outputs, page_of, sources, unique_word
+from sitebuild import content_pages, executed, is_animation, is_widget, outputs, page_of, sources, unique_word
 
 from .labdriver import SCREENSHOTS
 
 LESSONS = sources("notebooks")
+PHONE = {"width": 390, "height": 844}  # CSS pixels: a phone held upright
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -130,6 +132,74 @@ def test_a_lesson_plays_its_animation(reader, site):
         reader.shoot("widget")
         assert "kernel" in still.inner_text()
     assert not reader.problems, "\n".join(reader.problems)
+
+
+def test_search_ranks_the_lesson_that_teaches_a_word_first(reader):
+    """Lesson 02 teaches as_strided; its exercises and later lessons use it."""
+    lesson = next(s for s in LESSONS if s.startswith("notebooks/02_"))
+    page = reader.open("search.html?q=as_strided")
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=30_000)
+    first = urlsplit(results.first.get_attribute("href")).path
+    assert first.endswith(page_of(lesson)), results.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+
+
+# What a page looks like on a phone: how wide it is against the window, dollar signs left in its text
+# (outside code), each animation's picture and buttons, and every other picture a cell drew (a figure,
+# a widget's still).
+PHONE_CHECK = """() => {
+    const prose = [...document.querySelectorAll('article p, article li, article td, article dd')]
+        .filter(el => !el.closest('pre, code, .highlight'));
+    const pictures = sel => [...document.querySelectorAll(sel)].map(img => {
+        const box = img.getBoundingClientRect();
+        // the width it is meant to be shown at: its width attribute, or style (a widget's layout), or its own
+        const meant = +(img.getAttribute('width') || 0) || parseFloat(img.style.width) || img.naturalWidth;
+        return {natural: img.naturalWidth, shown: Math.round(box.width), meant: Math.round(meant)};
+    });
+    return {
+        width: document.documentElement.scrollWidth, window: document.documentElement.clientWidth,
+        dollars: prose.filter(el => el.textContent.includes('$')).map(el => el.textContent.trim().slice(0, 80)),
+        players: [...document.querySelectorAll('div.animation')].map(player => ({
+            buttons: Math.max(...[...player.querySelectorAll('button')].map(b => b.getBoundingClientRect().right)),
+            picture: pictures.call(null, '#' + player.querySelector('img').id)[0]})),
+        pictures: pictures('.widget-still-body img, .cell_output > img'),
+    };
+}"""
+
+
+def test_every_page_reads_on_a_phone(chromium, served, site):
+    """At 390 px: no page is wider than the window (formulas, tables and pictures scroll in their own
+    box), no formula is left between dollar signs, animations, figures and widget stills keep their
+    pictures at their own size (the numbers in them stay legible; they pan) and the players' buttons fit."""
+    pages = [p.relative_to(site).as_posix() for p in content_pages(site)]
+    pages = [p for p in pages if p not in ("genindex.html", "search.html")]
+    tab = Reader(chromium, served)
+    tab.page.set_viewport_size(PHONE)
+    problems = []
+    try:
+        for path in pages:
+            tab.open(path)
+            found = tab.page.evaluate(PHONE_CHECK)
+            if found["width"] > found["window"]:
+                problems.append(f"{path}: {found['width']} px wide in a {found['window']} px window")
+            problems += [f"{path}: dollar signs left in {text!r}" for text in found["dollars"]]
+            for number, player in enumerate(found["players"]):
+                picture = player["picture"]
+                if not (picture["natural"] > 0 and picture["shown"] == picture["natural"] == picture["meant"]):
+                    problems.append(f"{path}: animation {number} is drawn at {picture}, not its own size")
+                if player["buttons"] > found["window"]:
+                    problems.append(f"{path}: animation {number}'s buttons reach {player['buttons']} px")
+            for number, picture in enumerate(found["pictures"]):
+                if not (picture["natural"] > 0 and picture["shown"] == picture["meant"]):
+                    problems.append(f"{path}: picture {number} is shrunk to {picture}")
+            if found["players"] or found["pictures"]:
+                first = tab.page.locator("div.animation, .widget-still-body, .cell_output > img").first
+                first.scroll_into_view_if_needed()
+                tab.shoot(f"phone-{path.replace('/', '_').removesuffix('.html')}")
+        problems += tab.problems
+    finally:
+        tab.close()
+    assert not problems, "\n".join(problems)
 
 
 def test_search_finds_a_word_of_lesson_02(reader):
