@@ -330,6 +330,7 @@ MISTAKES = [
     ("conv2d_loops", "returned-none", no_return),
     ("conv2d_loops", "not-plain-data", lambda x, k: loops(x, k).view(Subclass)),
     ("conv2d_loops", "rule", lambda x, k: convlab.conv2d(x, k)),
+    ("conv2d_loops", "floats-for-integers", lambda x, k: convlab.conv2d(x * 1.0, k)),
     ("convolve2d_loops", "kernel-not-flipped", loops),
     ("convolve2d_loops", "flipped-one-axis", lambda x, k: loops(x, k[::-1])),
     ("conv2d_loops_channels", "kernel-flipped", lambda x, k: slow_conv(x, k[..., ::-1, ::-1])),

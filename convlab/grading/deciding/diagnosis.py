@@ -17,6 +17,8 @@ Examples
 'off-by-one'
 >>> diagnose(None, None, (), {}, expected, np.floor(expected).astype(int))["hint_id"]
 'integer-truncation'
+>>> diagnose(None, None, (), {}, np.arange(4), np.arange(4.0))["hint_id"]
+'floats-for-integers'
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ __all__ = ["diagnose", "equal", "is_tuple_of_arrays", "as_array", "tolerance", "
 #: Hints the judge gives for any task, besides the tasks' own mistakes.
 GENERIC_HINTS = (
     "returned-none", "time-limit", "input-mutated", "outside-memory", "not-plain-data", "rule",
-    "axes-swapped", "off-by-one", "integer-truncation",
+    "axes-swapped", "off-by-one", "integer-truncation", "floats-for-integers",
 )
 
 
@@ -61,13 +63,16 @@ def is_tuple_of_arrays(value):
     return isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value)
 
 
-def equal(expected, got):
-    """Whether the plain answer ``got`` equals ``expected`` (exactly for integers, closely for floats)."""
+def equal(expected, got, exact_dtype=False):
+    """Whether the plain answer ``got`` equals ``expected`` (exactly for integers, closely for floats).
+
+    With ``exact_dtype``, an integer array is not answered by a float one, even of the same values.
+    """
     if got is None:
         return False
     if is_tuple_of_arrays(expected):  # several results, such as (loss, gradient): item by item
         return (isinstance(got, (tuple, list)) and len(got) == len(expected)
-                and all(equal(e, g) for e, g in zip(expected, got)))
+                and all(equal(e, g, exact_dtype) for e, g in zip(expected, got)))
     if isinstance(expected, tuple):
         return isinstance(got, (tuple, list, np.ndarray)) and equal(np.array(expected), got)
     expected = np.asarray(expected)
@@ -76,6 +81,8 @@ def equal(expected, got):
         return False
     if expected.dtype.kind in "iub" and array.dtype.kind in "iub":
         return bool(np.array_equal(expected, array))
+    if exact_dtype and expected.dtype.kind in "iu" and array.dtype.kind not in "iub":
+        return False  # the task asks for integers in, integers out
     rtol, atol = tolerance(expected)
     return bool(np.allclose(array, expected, rtol=rtol, atol=atol, equal_nan=True))
 
@@ -113,7 +120,7 @@ def diagnose(task, case, args, kwargs, expected, got):
             return {"hint_id": known.id, "hint": known.hint}
     if is_tuple_of_arrays(expected):  # the recognisers below read one array or one size
         return {}
-    for recognise in (_axes_swapped, _off_by_one, _truncated):
+    for recognise in (_floats, _axes_swapped, _off_by_one, _truncated):
         try:
             found = recognise(task, expected, got)
         except (TypeError, ValueError, OverflowError):  # an answer too odd to resemble a known mistake
@@ -179,6 +186,20 @@ def _axes_swapped(task, expected, got):
                 f"tensordot or einsum leaves, or transpose the result.",
             )
     return None
+
+
+def _floats(task, expected, got):
+    """The right values as floats, where the exact answer is an integer array."""
+    array = as_array(got)
+    if (not isinstance(expected, np.ndarray) or expected.dtype.kind not in "iu" or array is None
+            or array.dtype.kind != "f" or array.shape != expected.shape or not np.array_equal(array, expected)):
+        return None
+    return (
+        "floats-for-integers",
+        f"The right values, but as {array.dtype}: integer inputs give an exact integer result "
+        f"({expected.dtype} here). Make the output with dtype=np.result_type(x, k), which keeps "
+        f"integers integers and floats floats.",
+    )
 
 
 def _truncated(task, expected, got):

@@ -264,7 +264,7 @@ def _runtime_requirement_missed(rule, answer):
 
 def _compare(task, case, args, got):
     expected = task.reference(*args, **case.kwargs)
-    if equal(expected, got):
+    if equal(expected, got, task.exact_dtype):
         return SubCheck(case.label, "passed", case.points, case.points)
     hints = diagnose(task, case, args, case.kwargs, expected, got)
     if is_tuple_of_arrays(expected):

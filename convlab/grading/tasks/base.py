@@ -151,6 +151,9 @@ class Task:
     time_limit : float, optional
         Seconds one call may run, when the task needs more than the grader's
         ``--call-timeout`` (training a network, say).
+    exact_dtype : bool
+        Whether an integer result must come back as integers (the task asks for
+        ``np.result_type(x, k)``, or to keep the input's dtype).
     """
 
     name: str
@@ -166,6 +169,7 @@ class Task:
     params: tuple = ()
     axes: tuple | None = None
     time_limit: float | None = None
+    exact_dtype: bool = False
 
     @property
     def max_points(self):
@@ -375,7 +379,7 @@ def flip(k):
 
 
 def conv_task(name, exercise, title, difficulty, cases, *, rule, axes, params=("x", "k"),
-              reference=None, mistakes=None, points=None):
+              reference=None, mistakes=None, points=None, exact_dtype=False):
     """A task whose answer is ``conv2d(x, k)``: cases as ``(label, x spec, k spec)``.
 
     Parameters
@@ -394,6 +398,8 @@ def conv_task(name, exercise, title, difficulty, cases, *, rule, axes, params=("
         Defaults to the flipped kernel.
     points : list of int, optional
         Points per case (1 each by default).
+    exact_dtype : bool, optional
+        See :class:`Task`.
 
     Returns
     -------
@@ -405,6 +411,6 @@ def conv_task(name, exercise, title, difficulty, cases, *, rule, axes, params=("
     points = points or [1] * len(cases)
     return Task(
         name=name, exercise=exercise, title=title, difficulty=difficulty, kind="function",
-        params=params, axes=axes, reference=reference, rule=rule, mistakes=tuple(mistakes),
+        params=params, axes=axes, reference=reference, rule=rule, mistakes=tuple(mistakes), exact_dtype=exact_dtype,
         cases=tuple(Case(label, (x, k), points=p) for (label, x, k), p in zip(cases, points)),
     )

@@ -27,7 +27,7 @@ conv2d_loops = conv_task(
         ("5×8 floats, 2×3 kernel (not square)", floats(5, 8), floats(2, 3)),
         ("5×5 integer image, 3×3 float kernel", ints(5, 5, low=0, high=10), floats(3, 3)),
     ],
-    rule=LOOPS, axes=("Ho", "Wo"),
+    rule=LOOPS, axes=("Ho", "Wo"), exact_dtype=True,
 )
 
 _ONE_AXIS = (
@@ -40,7 +40,7 @@ convolve2d_loops = conv_task(
         ("4×4 integers, 2×2 kernel", ints(4, 4), ints(2, 2)),
         ("5×7 floats, 2×3 kernel", floats(5, 7), floats(2, 3)),
     ],
-    rule=LOOPS, axes=("Ho", "Wo"),
+    rule=LOOPS, axes=("Ho", "Wo"), exact_dtype=True,
     reference=lambda x, k: convlab.convolve2d(x, k),
     mistakes=(
         mistake(KERNEL_NOT_FLIPPED, lambda x, k: convlab.conv2d(x, k)),
@@ -56,7 +56,7 @@ conv2d_loops_channels = conv_task(
         ("3 channels of 6×5 floats, 3×3×3 kernel", floats(3, 6, 5), floats(3, 3, 3)),
         ("1 channel of 5×6 floats, 1×2×3 kernel", floats(1, 5, 6), floats(1, 2, 3)),
     ],
-    rule=LOOPS, axes=("Ho", "Wo"),
+    rule=LOOPS, axes=("Ho", "Wo"), exact_dtype=True,
     mistakes=(
         mistake(KERNEL_FLIPPED, lambda x, k: convlab.conv2d(x, flip(k))),
         Mistake(

@@ -166,6 +166,7 @@ conv2d_fft = conv_task(
                  "numpy.fft.rfft", "numpy.fft.fft"),
     ),
     axes=("K", "Ho", "Wo"),
+    reference=lambda x, k: convlab.conv2d(x * 1.0, k * 1.0),  # transforms give floats, integer inputs too
     mistakes=(
         Mistake("kernel-not-turned", "These are the values of a true convolution: the FFT's product "
                 "convolves, which turns the kernel by 180°, while conv2d does not. Transform "

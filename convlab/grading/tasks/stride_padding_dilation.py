@@ -128,6 +128,7 @@ pad = Task(
     kind="function",
     params=("x",),
     reference=_pad,
+    exact_dtype=True,
     rule=Rule("Pad with np.pad or by building the array yourself, with NumPy only: not with convlab's padding.",
               allow=(NUMPY,), forbid=NUMPY_CONVOLUTIONS),
     cases=(
