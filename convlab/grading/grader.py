@@ -429,8 +429,9 @@ def add_arguments(parser):
     parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of notebooks")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON instead of text")
     parser.add_argument("--csv", metavar="FILE", help="also write a gradebook: one row per notebook")
-    parser.add_argument("--results", metavar="FILE", default="grades.jsonl",
-                        help="where each result is written as it finishes (default grades.jsonl)")
+    parser.add_argument("--results", metavar="FILE",
+                        help="where each result is written as it finishes (default: grades.jsonl when a folder is "
+                             "graded; nothing for single notebooks)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the results already in --results and grade only the notebooks they miss")
     parser.add_argument("--executed", metavar="FOLDER",
@@ -500,8 +501,10 @@ def main(args):
     solutions = getattr(args, "solutions", "auto")
     references = reference_fingerprints(default_solutions() if solutions == "auto" else
                                         None if solutions == "none" else solutions)
-    gradebook = Gradebook(args.results, resume=getattr(args, "resume", False)) if getattr(args, "results", None) \
-        else None
+    results = getattr(args, "results", None)
+    if results is None and any(Path(p).is_dir() for p in args.paths):
+        results = "grades.jsonl"  # a class: results kept as they come, so an interrupted run can resume
+    gradebook = Gradebook(results, resume=getattr(args, "resume", False)) if results else None
     progress = None
     if len(paths) > 1:
         progress = progress_bar(sys.stderr) if sys.stderr.isatty() else progress_lines(sys.stderr)
@@ -511,8 +514,9 @@ def main(args):
         grades = grade(paths, jobs=args.jobs, progress=progress, sandbox=sandbox, gradebook=gradebook,
                        keep=bool(executed), references=references, students=students)
     except KeyboardInterrupt:
-        print(f"\nstopped: the results so far are in {args.results}; grade again with --resume to go on",
-              file=sys.stderr)
+        kept = f"the results so far are in {results}; grade again with --resume to go on" if results else \
+            "nothing was kept (give --results FILE to keep results as they come)"
+        print(f"\nstopped: {kept}", file=sys.stderr)
         return EXIT_UNGRADABLE
     print(json_report(grades) if args.json else text_report(grades))
     if getattr(args, "gradebook", None):

@@ -112,11 +112,22 @@ def _read_only_paths():
 MPLCONFIGDIR = HOME + "/.config/matplotlib"
 
 
+def package_root():
+    """The folder that holds the convlab this grader runs (a repository's, or site-packages)."""
+    spec = importlib.util.find_spec("convlab")
+    return os.path.dirname(os.path.realpath(list(spec.submodule_search_locations)[0]))
+
+
 def _environment(limits):
-    """The variables a sandboxed process gets: nothing of the grader's own."""
+    """The variables a sandboxed process gets: nothing of the grader's own.
+
+    ``PYTHONPATH`` names the folder of the grader's own convlab, first, so that
+    every Python in the sandbox (the kernel's too) imports the convlab that
+    was made read-only there, whatever else the environment could find.
+    """
     threads = "1"  # one BLAS thread each: sandboxes run side by side, and timing is fairer
     return {
-        "MPLCONFIGDIR": MPLCONFIGDIR,
+        "PYTHONPATH": package_root(), "MPLCONFIGDIR": MPLCONFIGDIR,
         "HOME": HOME, "USER": "learner", "LOGNAME": "learner", "LANG": "C.UTF-8",
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
@@ -263,7 +274,8 @@ class Sandbox:
             ``reply`` (parsed JSON) or ``problem`` (why there is none).
         """
         payload = json.dumps(request).encode()
-        argv = [sys.executable, "-I", "-m", f"convlab.grading.inside.{module}"]
+        # -s -P, not -I: no user site and no working folder on the path, but PYTHONPATH is the sandbox's own
+        argv = [sys.executable, "-s", "-P", "-m", f"convlab.grading.inside.{module}"]
         return self._run(argv, payload, timeout, self.limits.reply_bytes)
 
     # --- one process ----------------------------------------------------------------------------

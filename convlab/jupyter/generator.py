@@ -11,7 +11,7 @@ notebook is the same notebook with:
 - stub cells and check cells tagged ``raises-exception``, so that running
   the untouched exercise top to bottom (nbval, nbclient, "Run All") goes on
   past a stub that raises;
-- a first cell saying where the notebook comes from.
+- a cell below the first saying where the notebook comes from.
 
 What the registry (:mod:`convlab.grading.tasks`) says of each task — its
 title, difficulty, points and rule — is written by the generator, never by
@@ -163,10 +163,12 @@ def write_task_facts(nb, exercise):
     """
     from ..grading.tasks import EXERCISES, tasks_for
 
-    if exercise not in EXERCISES:
-        raise SolutionMarkerError(f"{exercise}: no exercise of that name in the registry (convlab/grading/tasks)")
-    tasks = tasks_for(exercise)
     headers = [cell for cell in nb.cells if TASK_HEADER in cell.metadata.get("tags", [])]
+    if exercise not in EXERCISES:
+        if headers:
+            raise SolutionMarkerError(f"{exercise}: no exercise of that name in the registry (convlab/grading/tasks)")
+        return nb  # a notebook without graded tasks: nothing to write
+    tasks = tasks_for(exercise)
     if len(headers) != len(tasks):
         raise SolutionMarkerError(
             f"{exercise}: the registry has {len(tasks)} tasks, the notebook {len(headers)} cells tagged {TASK_HEADER}")
@@ -178,8 +180,8 @@ def write_task_facts(nb, exercise):
         rest = "\n".join(lines[body:])
         cell.source = task_header(number, task) + ("\n\n" + rest if rest else "")
     total = sum(task.max_points for task in tasks)
-    for cell in nb.cells[:2]:  # the exercise's own first cell says where it comes from
-        cell.source = _TOTAL.sub(f"({total} points in all)", cell.source)
+    first = nb.cells[0]
+    first.source = _TOTAL.sub(f"({total} points in all)", first.source)
     return nb
 
 
@@ -209,10 +211,11 @@ def make_exercise(solution, name):
     from ..notebooks import normalise
 
     nb = copy.deepcopy(solution)
-    cells = [
-        nbformat.v4.new_markdown_cell(_HEADER.format(name=name), id="generated-from-solutions")
-    ]
+    note = nbformat.v4.new_markdown_cell(_HEADER.format(name=name), id="generated-from-solutions")
+    cells = []
     for index, cell in enumerate(nb.cells):
+        if index == 1:  # below the notebook's title and introduction, which a learner reads first
+            cells.append(note)
         tags = list(cell.metadata.get("tags", []))
         if SOLUTION_ONLY in tags:
             continue
@@ -234,6 +237,8 @@ def make_exercise(solution, name):
         cell.outputs = []
         cell.execution_count = None
         cells.append(cell)
+    if note not in cells:
+        cells.append(note)
     nb.cells = cells
     nb.metadata["convlab"] = {"exercise": Path(name).stem}
     return normalise(write_task_facts(nb, Path(name).stem))
