@@ -66,10 +66,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Two workers, each taking whole test files (nbval keeps a notebook's cells in one kernel, and
-# each browser test file shares one JupyterLab): about 7 minutes on 2 cores instead of 10.
+# each browser test file shares one JupyterLab), and the grading tests together: conftest.py says
+# how the tests are grouped.
 # TEST_ARGS passes more options, e.g. make test TEST_ARGS="-k grader".
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(TEST_ARGS)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m convlab notebooks notebooks/*.ipynb

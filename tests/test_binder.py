@@ -23,9 +23,6 @@ import pytest
 from test_packaging import conda_pins
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted(
-    str(path.relative_to(ROOT)) for folder in ("notebooks", "solutions") for path in (ROOT / folder).glob("*.ipynb")
-)
 
 
 def test_repo2docker_plans_the_conda_environment_and_postbuild():
@@ -156,8 +153,14 @@ def test_environment_yml_provides_every_import(binder_env):
 
 RUN_NOTEBOOK = "import sys; from convlab.notebooks import execute; execute(sys.argv[1], timeout=600)"
 
+#: Notebooks run in the fresh environment: the first lesson, and the last solution (which trains a network
+#: and draws). Every notebook runs once elsewhere in the suite (nbval) and every module the course imports is
+#: proved importable here (test_environment_yml_provides_every_import), so running them all again would
+#: prove nothing more.
+SMOKE = ("notebooks/00_start_here.ipynb", "solutions/08_make_it_learn.ipynb")
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+
+@pytest.mark.parametrize("path", SMOKE)
 def test_notebook_runs_with_only_environment_yml(binder_env, path):
     # Executed with the course's own runner, which honours raises-exception tags.
     binder_env["run"](binder_env["python"], "-c", RUN_NOTEBOOK, binder_env["course"] / path, timeout=1800)

@@ -1,4 +1,7 @@
-"""Every lesson and every solution runs cleanly in JupyterLab when a learner clicks Run All.
+"""Every lesson runs cleanly in JupyterLab when a learner clicks Run All.
+
+(The solutions run once in the test suite, under nbval, and again where the grader runs them;
+they hold no animation and nothing else that only a browser shows.)
 
 The notebooks are found when the tests are collected, so a new lesson is
 tested as soon as its file exists. A cell tagged ``raises-exception`` may
@@ -18,9 +21,7 @@ import pytest
 
 from .labdriver import ROOT
 
-NOTEBOOKS = sorted(
-    str(path.relative_to(ROOT)) for folder in ("notebooks", "solutions") for path in (ROOT / folder).glob("*.ipynb")
-)
+NOTEBOOKS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "notebooks").glob("*.ipynb"))
 FIRST_LESSON = "notebooks/00_start_here.ipynb"  # what make lab opens
 PHONE = 390  # CSS pixels: the width of a phone held upright
 
