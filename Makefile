@@ -70,7 +70,7 @@ lint: $(STAMP)
 # how the tests are grouped.
 # TEST_ARGS passes more options, e.g. make test TEST_ARGS="-k grader".
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(TEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m convlab notebooks notebooks/*.ipynb
