@@ -65,9 +65,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Two workers, each taking whole test files (nbval keeps a notebook's cells in one kernel, and
-# each browser test file shares one JupyterLab), and the grading tests together: conftest.py says
-# how the tests are grouped.
+# Two workers, each taking whole test files: nbval keeps a notebook's cells in one kernel, and
+# each browser test file shares one JupyterLab.
 # TEST_ARGS passes more options, e.g. make test TEST_ARGS="-k grader".
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
