@@ -150,7 +150,8 @@ def _figure(rows):
 def _table(header, rows):
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if rows else "<p>None.</p>"
+    return (f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+            if rows else "<p>None.</p>")
 
 
 def render(grades, title="Where the class is stuck"):
@@ -160,7 +161,8 @@ def render(grades, title="Where the class is stuck"):
     style = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45}"
              "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border-bottom:1px solid #ccc;"
              "padding:0.25em 0.6em;text-align:left;vertical-align:top}img{max-width:100%}"
-             "h2{margin-top:1.6em}.note{color:#555}")
+             "h2{margin-top:1.6em}.note{color:#555}.wide{overflow-x:auto}td{overflow-wrap:break-word}"
+             "@media (max-width:600px){body{font-size:15px;margin:1em auto}td,th{padding:0.2em 0.35em}}")
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",

@@ -16,6 +16,12 @@ def test_the_report_opens_with_its_figure_and_fetches_nothing(chromium, graded_c
     width = page.evaluate("document.querySelector('img').naturalWidth")
     rows = page.evaluate("document.querySelectorAll('tbody tr').length")
     page.screenshot(path=str(SCREENSHOTS / "class-report.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.reload()
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    page.screenshot(path=str(SCREENSHOTS / "class-report-phone.png"), full_page=True)
     page.close()
     assert width > 300 and rows > 10
+    # Wide tables scroll inside themselves; the page itself never gets wider than the phone.
+    assert page_width <= 390, page_width
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
