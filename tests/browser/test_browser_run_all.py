@@ -1,11 +1,7 @@
-"""Every lesson reads cleanly in JupyterLab, and runs cleanly when a learner clicks Run All.
+"""Every lesson runs cleanly in JupyterLab when a learner clicks Run All.
 
-A lesson with a cell tagged ``strip-output`` (an animation or a widget: what only a live
-kernel and a browser show, so its output is not committed) is run with Run All; so is the
-first lesson, as ``make lab`` opens it. Every other lesson is opened and read as committed:
-nbval runs it in the same kind of kernel and proves those outputs are what its code prints, so
-a second run here would show nothing new. (The solutions run under nbval and where the grader
-runs them; they hold nothing that only a browser shows.)
+(The solutions run once in the test suite, under nbval, and again where the grader runs them;
+they hold no animation and nothing else that only a browser shows.)
 
 The notebooks are found when the tests are collected, so a new lesson is
 tested as soon as its file exists. A cell tagged ``raises-exception`` may
@@ -32,11 +28,6 @@ PHONE = 390  # CSS pixels: the width of a phone held upright
 
 def _cells(path):
     return json.loads(path.read_text(encoding="utf-8"))["cells"]
-
-
-def shows_only_live(cells):
-    """Whether a lesson has output that only a live kernel shows (its cells tagged ``strip-output``)."""
-    return any("strip-output" in cell.get("metadata", {}).get("tags", []) for cell in cells)
 
 
 def _animation_problems(nb, name):
@@ -68,18 +59,11 @@ def test_run_all_shows_no_error(lab, open_notebook, path):
         assert current.strip() == "00_start_here.ipynb", f"make lab's address opened {current!r}"
     else:
         nb = open_notebook(path)
-    cells = _cells(ROOT / path)
+    nb.run_all()
     name = path.replace("/", "__").removesuffix(".ipynb")
-    if path == FIRST_LESSON or shows_only_live(cells):
-        nb.run_all()
-        shot = nb.screenshot(name)
-        problems = nb.problems(cells) + _animation_problems(nb, name)
-    else:  # read as committed: what the page itself does wrong
-        shot = nb.screenshot(name)
-        problems = [f"uncaught error in the page: {error}" for error in nb.page_errors]
-        problems += [f"a request left the machine: {url}" for url in nb.remote_requests]
-        problems += _animation_problems(nb, name)
+    shot = nb.screenshot(name)
     print(f"screenshot: {shot}")
+    problems = nb.problems(_cells(ROOT / path)) + _animation_problems(nb, name)
     console = "".join(f"\n  browser console: {line}" for line in nb.console_errors)
     assert not problems, f"{path} after Run All (see {shot}):\n" + "\n".join(problems) + console
 
