@@ -121,6 +121,20 @@ def test_random_blocks_exact(shape, kernel, stride, dilation, block_bytes, metho
     np.testing.assert_array_equal(out, reference(x, k, stride, dilation))
 
 
+@given(cols=st.integers(1, 9), sw=st.integers(1, 5), dw=st.integers(1, 5))
+def test_column_phases_place_every_tap_once(cols, sw, dw):
+    """Each tap s is in one group (b, s0, q0): s = s0 + t*tap_step, read at column (j + q0 + t*q_step)*sw + b."""
+    groups, tap_step, q_step, q_max = fast.column_phases(cols, sw, dw)
+    placed = []
+    for b, s0, q0 in groups:
+        for t, s in enumerate(range(s0, cols, tap_step)):
+            assert (q0 + t * q_step) * sw + b == s * dw  # window 0's column of tap s
+            placed.append(s)
+    assert sorted(placed) == list(range(cols))
+    assert [g[0] for g in groups] == sorted({s * dw % sw for s in range(cols)})
+    assert q_max == (cols - 1) * dw // sw
+
+
 @pytest.mark.parametrize("method", sorted(FAST))
 @pytest.mark.parametrize("layout", ["F", "transposed", "sliced"])
 def test_non_contiguous_inputs(method, layout, blocked_path):
@@ -154,9 +168,10 @@ def peak_bytes(func, *args, **kwargs):
     return out, peak
 
 
+@pytest.mark.parametrize("stride", [(1, 1), (1, 2)], ids=["stride 1", "column phases"])
 @pytest.mark.parametrize("method, shared", [("blocked", 0), ("blocked", 10**9), ("mec", None)],
                          ids=["blocked-rows", "blocked-shared", "mec"])
-def test_temporary_memory_stays_within_the_block(method, shared, monkeypatch):
+def test_temporary_memory_stays_within_the_block(method, shared, stride, monkeypatch):
     calls = []
     if shared is not None:
         monkeypatch.setattr(fast, "SHARED_POSITIONS", shared)
@@ -165,11 +180,15 @@ def test_temporary_memory_stays_within_the_block(method, shared, monkeypatch):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((8, 16, 20, 20))
     k = rng.standard_normal((8, 16, 3, 3))
-    block = 2**20  # two images' windows (and, when shared, their product) per block
-    out, peak = peak_bytes(FAST[method], x, k, (1, 1), (1, 1), block_bytes=block)
-    np.testing.assert_allclose(out, conv_im2col(x, k, (1, 1), (1, 1)), rtol=1e-12, atol=1e-12)
+    block = 2**20  # a few images' windows (and, when shared, their product) per block
+    out, peak = peak_bytes(FAST[method], x, k, stride, (1, 1), block_bytes=block)
+    np.testing.assert_allclose(out, conv_im2col(x, k, stride, (1, 1)), rtol=1e-12, atol=1e-12)
     assert bool(calls) == (shared == 10**9)  # the path this case is about was taken
-    assert peak <= out.nbytes + block + k.nbytes + 64 * 2**10
+    # With column stride 2, blocked also splits the input rows of a block into their column
+    # phases: at most the block's images of x, 5 of them (an image's windows, C*R*S x Ho x Wo,
+    # take 144 * 18 * 9 * 8 bytes).  mec's strip is within its block either way.
+    phases = x[: block // (144 * 18 * 9 * 8)].nbytes if method == "blocked" and stride[1] > 1 else 0
+    assert peak <= out.nbytes + block + phases + k.nbytes + 64 * 2**10
     # The whole window matrix is 16*9*18*18*8 floats, 2.8 MiB: the measurement would see it.
     _, whole = peak_bytes(conv_im2col, x, k, (1, 1), (1, 1))
     assert whole > out.nbytes + 2 * MB
