@@ -58,6 +58,26 @@ def test_quick_benchmark_writes_consistent_results(tmp_path):
 
 
 
+def test_limit_benchmark_writes_consistent_results(tmp_path):
+    """conv2d against its bare product and PyTorch, one thread and all: the ratios follow from the times."""
+    run_script("limit.py", "--quick", "--rounds", "1", "--cases", "original s2,dilated", "--dtypes", "float64",
+               "--out", str(tmp_path))
+    rows = list(csv.DictReader(open(tmp_path / "limit.csv")))
+    assert {(row["case"], row["threads"]) for row in rows} == {
+        (case, threads) for case in ("original s2", "dilated") for threads in ("one", "all")}
+    for row in rows:
+        conv2d, product = float(row["conv2d_ms"]), float(row["product_ms"])
+        assert float(row["rel_error"]) < 1e-12
+        assert math.isclose(float(row["efficiency"]), product / conv2d, rel_tol=1e-4)
+        if row["torch_ms"]:
+            torch_ms = float(row["torch_ms"])
+            assert math.isclose(float(row["conv2d_vs_torch"]), conv2d / torch_ms, rel_tol=1e-4)
+            assert math.isclose(float(row["product_vs_torch"]), product / torch_ms, rel_tol=1e-4)
+        case = next(c for c in bench.CASES if c.name == row["case"])
+        assert row["auto uses"] == choose_method(case.padded(), case.canonical()[1], np.dtype(np.float64))
+    report = (tmp_path / "limit.md").read_text()
+    assert "## Verdict (all threads)" in report and "## One thread each" in report and "thread pools" in report
+
 
 def test_train_digits_benchmark_writes_its_results(tmp_path):
     """Lesson 08's network, convlab against PyTorch (when installed): one epoch, float64."""
