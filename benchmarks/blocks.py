@@ -63,14 +63,17 @@ def measure(case, dtype, threads, sizes, rounds, rng):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds, 4 sizes")
+    parser.add_argument("--cases", help="comma-separated case names of bench.py (default: the large ones)")
+    parser.add_argument("--threads", default="one,all", help="'one', 'all' or both (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 7
     sizes = SIZES[1::2] if args.quick else SIZES
+    wanted = args.cases.split(",") if args.cases else [c.name for c in CASES if c.large]
     rng = np.random.default_rng(0)
     loads, rows = [load()], []
-    for threads in (1, None):
-        for case in (c for c in CASES if c.large):
+    for threads in [{"one": 1, "all": None}[t] for t in args.threads.split(",")]:
+        for case in (c for c in CASES if c.name in wanted):
             for dtype in ("float32", "float64"):
                 efficiency, product = measure(case, np.dtype(dtype), threads, sizes, rounds, rng)
                 rows.append({"threads": "one" if threads == 1 else "all", "case": case.name, "dtype": dtype,

@@ -9,7 +9,10 @@ here keep the matrix product and bound the copy:
 - :func:`conv_blocked` builds the window matrix a block at a time (a few
   images, or a band of output rows of one image), multiplies it, and writes
   the product straight into its place in the output.  One buffer of at most
-  :data:`BLOCK_BYTES` is reused for every block.
+  :data:`BLOCK_BYTES` is reused for every block: small enough to stay in the
+  processor's cache while the product reads it.  Every row of a block is
+  copied in contiguous runs, from the input's column phases when the column
+  stride is larger than 1 (:func:`column_phases`).
 - :func:`conv_mec` copies less: each input row is expanded only along the
   columns (``S`` shifted copies instead of ``R*S``).  The ``R`` rows a window
   needs then sit next to each other in memory, so every output row is one
@@ -37,11 +40,14 @@ from .windows import checked_as_strided, window_view
 
 __all__ = ["BLOCK_BYTES", "STRIP_BYTES", "column_phases", "conv_blocked", "conv_mec"]
 
-#: Largest buffer, in bytes, that :func:`conv_blocked` allocates besides the
-#: output (unless one output row alone needs more: a block is never smaller
-#: than one row of one image).  Measured on the benchmark's problems, larger
-#: blocks are no faster, and much smaller ones make the matrix products small.
-BLOCK_BYTES = 16 * 2**20
+#: Largest buffer, in bytes, that :func:`conv_blocked` allocates for a block of
+#: the window matrix (unless one output row alone needs more: a block is never
+#: smaller than one row of one image).  ``benchmarks/blocks.py`` measures block
+#: sizes from 256 KiB to 16 MiB on the benchmark's large problems: blocks of
+#: 2 to 4 MiB stay in the cache between the copy and the product and are
+#: fastest; smaller ones make thin matrix products, larger ones are copied out
+#: of the cache before the product reads them.
+BLOCK_BYTES = 4 * 2**20
 
 #: Images with fewer output positions than this share one matrix product in
 #: :func:`conv_blocked` (a product per image would be too thin to be fast).
