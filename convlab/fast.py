@@ -38,7 +38,7 @@ import numpy as np
 from .params import output_hw
 from .windows import checked_as_strided, window_view
 
-__all__ = ["BLOCK_BYTES", "STRIP_BYTES", "column_phases", "conv_blocked", "conv_mec"]
+__all__ = ["BLOCK_BYTES", "SHARED_POSITIONS", "STRIP_BYTES", "column_phases", "conv_blocked", "conv_mec"]
 
 #: Largest buffer, in bytes, that :func:`conv_blocked` allocates for a block of
 #: the window matrix (unless one output row alone needs more: a block is never
@@ -50,7 +50,8 @@ __all__ = ["BLOCK_BYTES", "STRIP_BYTES", "column_phases", "conv_blocked", "conv_
 BLOCK_BYTES = 4 * 2**20
 
 #: Images with fewer output positions than this share one matrix product in
-#: :func:`conv_blocked` (a product per image would be too thin to be fast).
+#: :func:`conv_blocked` (a product per image would be too thin to be fast);
+#: the default of its ``shared_positions``.
 SHARED_POSITIONS = 1024
 
 #: The same as ``BLOCK_BYTES`` for :func:`conv_mec`'s strips.  Its matrix products are small (one
@@ -59,7 +60,7 @@ SHARED_POSITIONS = 1024
 STRIP_BYTES = 2 * 2**20
 
 
-def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
+def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES, shared_positions=SHARED_POSITIONS):
     """im2col one block at a time: the window matrix never exists whole.
 
     The window matrix of one image is ``(C*R*S, Ho*Wo)``: one row per kernel
@@ -68,9 +69,10 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     is too large for a block), multiplies the ``(K, C*R*S)`` kernel matrix by
     it in one ``np.matmul``, and writes the product directly into the
     output, which is laid out ``(N, K, Ho, Wo)``.  Small images (fewer than
-    :data:`SHARED_POSITIONS` output positions) would make thin products,
-    which BLAS runs slowly: the images of a block then share one product,
-    as in im2col, whose result is moved into place.
+    ``shared_positions`` output positions) would make thin products, which
+    BLAS runs slowly: when two images' windows and products fit in a block,
+    the images of a block then share one product, as in im2col, whose
+    result is moved into place.
 
     Each row of a block is copied in runs of ``Wo`` neighbouring numbers,
     which NumPy copies fastest.  With a column stride ``sw > 1`` the
@@ -90,6 +92,9 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
         Size limit of the buffer that holds a block of the window matrix.
         With ``sw > 1`` a second buffer holds the phases of the block's
         input rows: at most ``sh*sw/(R*S)`` times as large, about.
+    shared_positions : int, optional
+        Images with fewer output positions than this share one product
+        (default :data:`SHARED_POSITIONS`; 0: never).
 
     Returns
     -------
@@ -126,7 +131,7 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     gather = _Gather(x, columns, (rows, cols), stride, dilation)
     out = np.empty((n_images, n_kernels, ho, wo), dtype=x.dtype)
     shared_bytes = (taps + n_kernels) * ho * wo * x.itemsize  # an image's windows and product
-    if ho * wo < SHARED_POSITIONS and n_images > 1 and 2 * shared_bytes <= block_bytes:
+    if ho * wo < shared_positions and n_images > 1 and 2 * shared_bytes <= block_bytes:
         block_images = min(n_images, block_bytes // shared_bytes)
         return _blocked_small_images(gather, kernels, out, block_images)
 
