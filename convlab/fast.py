@@ -43,10 +43,11 @@ __all__ = ["BLOCK_BYTES", "SHARED_POSITIONS", "STRIP_BYTES", "column_phases", "c
 #: Largest buffer, in bytes, that :func:`conv_blocked` allocates for a block of
 #: the window matrix (unless one output row alone needs more: a block is never
 #: smaller than one row of one image).  ``benchmarks/blocks.py`` measures block
-#: sizes from 256 KiB to 16 MiB on the benchmark's large problems: blocks of
-#: 2 to 4 MiB stay in the cache between the copy and the product and are
-#: fastest; smaller ones make thin matrix products, larger ones are copied out
-#: of the cache before the product reads them.
+#: sizes from 256 KiB to 16 MiB on the benchmark's large problems
+#: (``benchmarks/results/blocks.md``): blocks under 2 MiB make thin matrix
+#: products and are clearly slower; from 2 to 16 MiB the differences were
+#: within the noise of the committed run, made on a busy 2-core machine
+#: (4 MiB highest with all threads, 8 MiB with one).
 BLOCK_BYTES = 4 * 2**20
 
 #: Images with fewer output positions than this share one matrix product in
