@@ -23,8 +23,9 @@ help:
 	@echo "make figures  redraw docs/sliding_window.gif, the README's animation"
 	@echo "make site  build the course website into build/site/html (runs every lesson, ~1 minute)"
 	@echo "make bench  time every conv2d method against SciPy, PyTorch and the GEMM limit,"
-	@echo "            and conv2d's per-call overhead against a bare tensordot"
-	@echo "            (a few minutes; BENCH_ARGS=--quick for under two)"
+	@echo "            conv2d's per-call overhead against a bare tensordot, and conv2d against"
+	@echo "            its bare matrix product and PyTorch on one thread and all"
+	@echo "            (a few minutes; BENCH_ARGS=--quick for under three)"
 	@echo "make clean  remove .venv and caches"
 
 venv: $(STAMP)
@@ -97,6 +98,7 @@ site: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/limit.py $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

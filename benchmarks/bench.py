@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import convlab  # noqa: E402
 from convlab.choose import choose_method  # noqa: E402
-from convlab.params import canonical  # noqa: E402
+from convlab.params import as_pair, canonical  # noqa: E402
 
 MB = 2**20
 BUDGET_FLOOR = 64 * MB
@@ -70,16 +70,28 @@ class Case:
     name: str
     x_shape: tuple
     k_shape: tuple
-    stride: int = 1
-    padding: int = 0
+    stride: int | tuple = 1
+    padding: int | tuple = 0
     large: bool = False  # the GEMM goal applies: a real matrix product (many kernels)
     about: str = ""
+    dilation: int | tuple = 1
+
+    @property
+    def params(self):
+        """stride, padding and dilation, as keyword arguments of conv2d."""
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
 
     def canonical(self):
         """(N, C, H, W), (K, C, R, S) and (Ho, Wo), as conv2d sees them."""
         x4, k4, _ = canonical(np.empty(self.x_shape, np.int8), np.empty(self.k_shape, np.int8))
-        ho, wo = convlab.output_shape(x4.shape[2:], k4.shape[2:], self.stride, self.padding)
+        ho, wo = convlab.output_shape(x4.shape[2:], k4.shape[2:], **self.params)
         return x4.shape, k4.shape, (ho, wo)
+
+    def padded(self):
+        """The padded input's shape (N, C, H, W), as conv2d passes it to choose_method."""
+        (n, c, h, w), _, _ = self.canonical()
+        ph, pw = as_pair(self.padding, "padding", 0)
+        return n, c, h + 2 * ph, w + 2 * pw
 
     def macs(self):
         """Multiply-adds of the direct definition."""
@@ -97,6 +109,8 @@ CASES = [
     Case("cnn layer", (8, 64, 56, 56), (64, 64, 3, 3), 1, 1, True, "N=8, C=64, 56x56, K=64, 3x3, padding 1"),
     Case("cnn stem", (32, 3, 224, 224), (64, 3, 7, 7), 2, 3, True,
          "N=32, C=3, 224x224, K=64, 7x7, stride 2, padding 3"),
+    Case("dilated", (2, 16, 128, 160), (32, 16, 3, 5), (1, 2), (2, 1), True,
+         "N=2, C=16, 128x160, K=32, 3x5, stride (1, 2), padding (2, 1), dilation 2", dilation=2),
 ]
 
 
@@ -124,7 +138,7 @@ class Contender:
 
 def convlab_contenders(case, x, k, quick):
     """Every conv2d method, and "auto"."""
-    params = dict(stride=case.stride, padding=case.padding)
+    params = case.params
     out = []
     for method in convlab.METHODS + ("auto",):
         if method == "loops":
@@ -133,16 +147,14 @@ def convlab_contenders(case, x, k, quick):
         out.append(Contender(method, lambda m=method: convlab.conv2d(x, k, **params, method=m)))
         if method == "shift_add":
             out[-1].note = "considered for auto, not used"
-    (n, c, h, w), k_shape, _ = case.canonical()
-    padded = (n, c, h + 2 * case.padding, w + 2 * case.padding)
-    out[-1].note = f"uses {choose_method(padded, k_shape, x.dtype)}"
+    out[-1].note = f"uses {choose_method(case.padded(), case.canonical()[1], x.dtype)}"
     return out
 
 
 def loops_contender(case, x, k, quick):
     """Python loops: in full on small cases, else on a slice of the work, scaled up."""
     limit = 2e5 if quick else 2e6  # multiply-adds: about a second of Python
-    params = dict(stride=case.stride, padding=case.padding)
+    params = case.params
     total = case.macs()
     if total <= limit:
         return Contender("loops", lambda: convlab.conv2d(x, k, **params, method="loops"))
@@ -151,23 +163,24 @@ def loops_contender(case, x, k, quick):
     ks = k.reshape((-1,) + k.shape[-3:])[0] if k.ndim == 4 else k
     (_, c, _, _), (_, _, r, s), (ho, wo) = case.canonical()
     rows = max(1, min(ho, int(limit // (wo * c * r * s))))
-    span = (rows - 1) * case.stride + r  # padded input rows that many output rows read
-    xs = xs[..., : max(1, span - case.padding), :]  # the padding supplies the rest
+    (sh, _), (ph, _), (dh, _) = (as_pair(case.params[p], p, 0) for p in ("stride", "padding", "dilation"))
+    span = (rows - 1) * sh + (r - 1) * dh + 1  # padded input rows that many output rows read
+    xs = xs[..., : max(1, span - ph), :]  # the padding supplies the rest
     sub = Contender(
         "loops",
         lambda: convlab.conv2d(xs, ks, **params, method="loops"),
         check=False,
         memory=False,
     )
-    sub_macs = _macs(xs.shape, ks.shape, case.stride, case.padding)
+    sub_macs = _macs(xs.shape, ks.shape, params)
     sub.scale = total / sub_macs
     sub.note = f"extrapolated from {sub_macs / total:.2g} of the work"
     return sub
 
 
-def _macs(x_shape, k_shape, stride, padding):
+def _macs(x_shape, k_shape, params):
     x4, k4, _ = canonical(np.empty(x_shape, np.int8), np.empty(k_shape, np.int8))
-    ho, wo = convlab.output_shape(x4.shape[2:], k4.shape[2:], stride, padding)
+    ho, wo = convlab.output_shape(x4.shape[2:], k4.shape[2:], **params)
     return x4.shape[0] * k4.shape[0] * ho * wo * x4.shape[1] * k4.shape[2] * k4.shape[3]
 
 
@@ -184,6 +197,8 @@ def scipy_contenders(case, x, k):
     """SciPy where it applies: correlate2d, ndimage.correlate, FFT for large kernels."""
     from scipy import ndimage, signal
 
+    if case.dilation != 1 or not isinstance(case.stride, int) or not isinstance(case.padding, int):
+        return [Contender("scipy correlate2d", None, note="skipped: no dilation, nor stride and padding pairs")]
     x4, k4, lead = canonical(x, k)
     n, c = x4.shape[:2]
     kk, _, r, s = k4.shape
@@ -237,7 +252,7 @@ def torch_contender(case, x, k):
     xt, kt = torch.from_numpy(np.ascontiguousarray(x4)), torch.from_numpy(np.ascontiguousarray(k4))
 
     def run():
-        return F.conv2d(xt, kt, stride=case.stride, padding=case.padding)
+        return F.conv2d(xt, kt, **case.params)
 
     shape = lead + case.canonical()[2]
     return [Contender("PyTorch", run, memory=False, as_result=lambda t: t.numpy().reshape(shape), group="torch",
@@ -333,7 +348,7 @@ def run_case(case, dtype, args, rng):
         for cont in contenders:
             if cont.name in QUICK_SKIPS and cont.run is not None:
                 cont.run, cont.note = None, "skipped in --quick"
-    reference = convlab.conv2d(x, k, stride=case.stride, padding=case.padding, method="im2col")
+    reference = convlab.conv2d(x, k, **case.params, method="im2col")
     measure(contenders, reference, args.rounds, args.max_call, args.batch, args.quick)
 
     out_bytes = reference.nbytes
@@ -460,11 +475,11 @@ def write_markdown(rows, cases, info, loads, path, args):
                  f"before {loads[0]}, after {loads[1]}.")
     lines.append("")
     lines += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()] + [""]
-    lines += ["## Cases", "", "| case | x | k | stride | padding | output | MFLOP | |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += ["## Cases", "", "| case | x | k | stride | padding | dilation | output | MFLOP | |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for c in cases:
         _, _, (ho, wo) = c.canonical()
-        lines.append(f"| {c.name} | {c.x_shape} | {c.k_shape} | {c.stride} | {c.padding} | {ho}x{wo} | "
+        lines.append(f"| {c.name} | {c.x_shape} | {c.k_shape} | {c.stride} | {c.padding} | {c.dilation} | {ho}x{wo} | "
                      f"{2 * c.macs() / 1e6:.3g} | {c.about} |")
     lines += ["", "## method=\"auto\" against the goals", "",
               "Goals: float64 faster than PyTorch; float32 within 1.5x of PyTorch; large cases (marked *) "

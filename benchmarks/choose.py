@@ -2,7 +2,8 @@
 
 Times the BLAS-based methods of ``convlab.conv2d`` on a grid of shapes (few
 and many channels and kernels, small and large images, 1x1 to 7x7 kernels,
-stride 1 and 2, float32 and float64), in turns, and writes for every shape
+stride 1 and 2, dilation 1 and, for 3x3 kernels, 2; float32 and float64), in
+turns, and writes for every shape
 the fastest method, the one ``method="auto"`` chose, and how much slower the
 choice was than the fastest:
 
@@ -35,17 +36,19 @@ CHANNELS = [(1, 1), (3, 4), (3, 16), (3, 64), (16, 16), (16, 64), (64, 8), (64, 
 SIZES = [(16, 8), (4, 32), (1, 128)]  # (N, H = W)
 KERNELS = [1, 3, 7]
 STRIDES = [1, 2]
+DILATIONS = [1, 2]  # dilation 2 with 3x3 kernels only: a 7x7 one would span 13 pixels
 
 
 def grid(quick):
-    for (c, k), (n, hw), r, st in itertools.product(CHANNELS, SIZES, KERNELS, STRIDES):
-        if r > hw or (quick and (c + k + hw + r + st) % 3):
+    for (c, k), (n, hw), r, st, d in itertools.product(CHANNELS, SIZES, KERNELS, STRIDES, DILATIONS):
+        if (r - 1) * d + 1 > hw or (d > 1 and r != 3) or (quick and (c + k + hw + r + st + d) % 3):
             continue
-        yield (n, c, hw, hw), (k, c, r, r), st, r // 2  # "same" padding, as networks use
+        yield (n, c, hw, hw), (k, c, r, r), st, d * (r // 2), d  # "same" padding, as networks use
 
 
-def time_methods(x, k, stride, padding, rounds, batch=0.02):
-    calls = {m: (lambda m=m: convlab.conv2d(x, k, stride=stride, padding=padding, method=m)) for m in CANDIDATES}
+def time_methods(x, k, stride, padding, dilation, rounds, batch=0.02):
+    calls = {m: (lambda m=m: convlab.conv2d(x, k, stride=stride, padding=padding, dilation=dilation, method=m))
+             for m in CANDIDATES}
     number = {}
     for m, f in calls.items():
         f()
@@ -74,20 +77,20 @@ def main(argv=None):
     time.sleep(SETTLE)
     rows = []
     for dtype in ("float32", "float64"):
-        for x_shape, k_shape, stride, padding in grid(args.quick):
+        for x_shape, k_shape, stride, padding, dilation in grid(args.quick):
             x = rng.standard_normal(x_shape).astype(dtype)
             k = rng.standard_normal(k_shape).astype(dtype)
-            times = time_methods(x, k, stride, padding, rounds)
+            times = time_methods(x, k, stride, padding, dilation, rounds)
             best = min(times, key=times.get)
             padded = x_shape[:2] + tuple(s + 2 * padding for s in x_shape[2:])
             chosen = choose_method(padded, k_shape, np.dtype(dtype))
             rows.append({
                 "dtype": dtype, "N": x_shape[0], "C": x_shape[1], "H": x_shape[2], "K": k_shape[0],
-                "R": k_shape[2], "stride": stride, "padding": padding,
+                "R": k_shape[2], "stride": stride, "padding": padding, "dilation": dilation,
                 **{f"{m}_ms": times[m] * 1e3 for m in CANDIDATES},
                 "fastest": best, "auto": chosen, "auto_slowdown": times[chosen] / times[best],
             })
-            print(f"{dtype} x{x_shape} k{k_shape} s{stride}: "
+            print(f"{dtype} x{x_shape} k{k_shape} s{stride} d{dilation}: "
                   + " ".join(f"{m} {times[m] * 1e3:.3g}" for m in CANDIDATES)
                   + f"  fastest {best}, auto {chosen} ({rows[-1]['auto_slowdown']:.2f}x)", flush=True)
     loads.append(load())
@@ -112,13 +115,14 @@ def write_markdown(rows, info, loads, path, quick):
         f"method=\"auto\" picked the fastest method or one within 10 % of it on {within} of {len(rows)} "
         f"shapes; geometric mean slowdown against the fastest {math.exp(statistics.mean(map(math.log, slow))):.3f}, "
         f"worst {max(slow):.2f}x.", "",
-        "| dtype | N | C | H=W | K | RxS | stride | " + " | ".join(f"{m} ms" for m in CANDIDATES)
+        "| dtype | N | C | H=W | K | RxS | stride | dilation | " + " | ".join(f"{m} ms" for m in CANDIDATES)
         + " | fastest | auto | auto / fastest |",
-        "|---" * (10 + len(CANDIDATES)) + "|",
+        "|---" * (11 + len(CANDIDATES)) + "|",
     ]
     for r in rows:
         lines.append(
             f"| {r['dtype']} | {r['N']} | {r['C']} | {r['H']} | {r['K']} | {r['R']}x{r['R']} | {r['stride']} | "
+            f"{r['dilation']} | "
             + " | ".join(f"{r[m + '_ms']:.3g}" for m in CANDIDATES)
             + f" | {r['fastest']} | {r['auto']} | {r['auto_slowdown']:.2f} |"
         )

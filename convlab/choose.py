@@ -70,8 +70,10 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
 
     Without ``measure``, the choice follows a rule on the shapes, made from
     measurements (``benchmarks/choose.py`` times the candidates on a grid of
-    324 shapes and records how much slower the rule's choice is than the
-    fastest; ``benchmarks/results/choose.md``):
+    shapes and records how much slower the rule's choice is than the
+    fastest; ``benchmarks/results/choose.md``; the rule was made on a quiet
+    run of 324 shapes, without dilation, before ``"blocked"`` copied from
+    column phases):
 
     - a 1x1 kernel goes to ``"blocked"``, which multiplies the input itself,
       without copying it (with stride 1);

@@ -9,7 +9,10 @@ here keep the matrix product and bound the copy:
 - :func:`conv_blocked` builds the window matrix a block at a time (a few
   images, or a band of output rows of one image), multiplies it, and writes
   the product straight into its place in the output.  One buffer of at most
-  :data:`BLOCK_BYTES` is reused for every block.
+  :data:`BLOCK_BYTES` is reused for every block: small enough to stay in the
+  processor's cache while the product reads it.  Every row of a block is
+  copied in contiguous runs, from the input's column phases when the column
+  stride is larger than 1 (:func:`column_phases`).
 - :func:`conv_mec` copies less: each input row is expanded only along the
   columns (``S`` shifted copies instead of ``R*S``).  The ``R`` rows a window
   needs then sit next to each other in memory, so every output row is one
@@ -35,16 +38,21 @@ import numpy as np
 from .params import output_hw
 from .windows import checked_as_strided, window_view
 
-__all__ = ["BLOCK_BYTES", "STRIP_BYTES", "conv_blocked", "conv_mec"]
+__all__ = ["BLOCK_BYTES", "SHARED_POSITIONS", "STRIP_BYTES", "column_phases", "conv_blocked", "conv_mec"]
 
-#: Largest buffer, in bytes, that :func:`conv_blocked` allocates besides the
-#: output (unless one output row alone needs more: a block is never smaller
-#: than one row of one image).  Measured on the benchmark's problems, larger
-#: blocks are no faster, and much smaller ones make the matrix products small.
-BLOCK_BYTES = 16 * 2**20
+#: Largest buffer, in bytes, that :func:`conv_blocked` allocates for a block of
+#: the window matrix (unless one output row alone needs more: a block is never
+#: smaller than one row of one image).  ``benchmarks/blocks.py`` measures block
+#: sizes from 256 KiB to 16 MiB on the benchmark's large problems
+#: (``benchmarks/results/blocks.md``).  With one thread (load under 1.2 on 2
+#: cores) blocks of 2 and 4 MiB had the highest GEMM efficiency (geometric
+#: mean 0.86), 256 KiB the lowest (0.67: thin products), 16 MiB 0.77.  With
+#: two threads the load rose to 3.7 and 1 to 16 MiB measured alike (0.40-0.42).
+BLOCK_BYTES = 4 * 2**20
 
 #: Images with fewer output positions than this share one matrix product in
-#: :func:`conv_blocked` (a product per image would be too thin to be fast).
+#: :func:`conv_blocked` (a product per image would be too thin to be fast);
+#: the default of its ``shared_positions``.
 SHARED_POSITIONS = 1024
 
 #: The same as ``BLOCK_BYTES`` for :func:`conv_mec`'s strips.  Its matrix products are small (one
@@ -53,7 +61,7 @@ SHARED_POSITIONS = 1024
 STRIP_BYTES = 2 * 2**20
 
 
-def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
+def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES, shared_positions=SHARED_POSITIONS):
     """im2col one block at a time: the window matrix never exists whole.
 
     The window matrix of one image is ``(C*R*S, Ho*Wo)``: one row per kernel
@@ -62,9 +70,17 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     is too large for a block), multiplies the ``(K, C*R*S)`` kernel matrix by
     it in one ``np.matmul``, and writes the product directly into the
     output, which is laid out ``(N, K, Ho, Wo)``.  Small images (fewer than
-    :data:`SHARED_POSITIONS` output positions) would make thin products,
-    which BLAS runs slowly: the images of a block then share one product,
-    as in im2col, whose result is moved into place.
+    ``shared_positions`` output positions) would make thin products, which
+    BLAS runs slowly: when two images' windows and products fit in a block,
+    the images of a block then share one product, as in im2col, whose
+    result is moved into place.
+
+    Each row of a block is copied in runs of ``Wo`` neighbouring numbers,
+    which NumPy copies fastest.  With a column stride ``sw > 1`` the
+    numbers of one run are ``sw`` apart in the input; the block's input
+    rows are then first split into their ``sw`` column *phases* (columns
+    ``b, b + sw, b + 2*sw, ...``), one copy of the input, after which every
+    run is contiguous again (see :func:`column_phases`).
 
     Parameters
     ----------
@@ -74,7 +90,12 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
         Kernels, in the dtype of ``x``.
     stride, dilation : pair of int
     block_bytes : int, optional
-        Size limit of the one buffer that holds a block of the window matrix.
+        Size limit of the buffer that holds a block of the window matrix.
+        With ``sw > 1`` a second buffer holds the phases of the block's
+        input rows: at most ``sh*sw/(R*S)`` times as large, about.
+    shared_positions : int, optional
+        Images with fewer output positions than this share one product
+        (default :data:`SHARED_POSITIONS`; 0: never).
 
     Returns
     -------
@@ -87,19 +108,19 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
     >>> from convlab.methods import conv_im2col
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2))
-    >>> whole = conv_im2col(x, k, (1, 1), (1, 1))
-    >>> tiny = conv_blocked(x, k, (1, 1), (1, 1), block_bytes=1)  # one output row per block
+    >>> whole = conv_im2col(x, k, (1, 2), (2, 1))
+    >>> tiny = conv_blocked(x, k, (1, 2), (2, 1), block_bytes=1)  # one output row per block
     >>> tiny.shape, np.allclose(tiny, whole)
-    ((2, 4, 7, 7), True)
+    ((2, 4, 5, 4), True)
     """
     n_images, channels = x.shape[:2]
     n_kernels, _, rows, cols = k.shape
     windows = window_view(x, (rows, cols), stride, dilation)  # (N, C, Ho, Wo, R, S), a view
     ho, wo = windows.shape[2:4]
     taps = channels * rows * cols
+    kernels = np.ascontiguousarray(k).reshape(n_kernels, taps)
     # Each image's window matrix as (C, R, S, Ho, Wo): still a view, nothing copied yet.
     columns = windows.transpose(0, 1, 4, 5, 2, 3)
-    kernels = np.ascontiguousarray(k).reshape(n_kernels, taps)
     try:
         # A 1x1 kernel with stride 1 has windows that do not overlap: the
         # input itself is the window matrix, and no block needs copying.
@@ -108,11 +129,12 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
         pass
     else:
         return np.matmul(kernels, matrices).reshape(n_images, n_kernels, ho, wo)
+    gather = _Gather(x, columns, (rows, cols), stride, dilation)
     out = np.empty((n_images, n_kernels, ho, wo), dtype=x.dtype)
     shared_bytes = (taps + n_kernels) * ho * wo * x.itemsize  # an image's windows and product
-    if ho * wo < SHARED_POSITIONS and n_images > 1 and 2 * shared_bytes <= block_bytes:
+    if ho * wo < shared_positions and n_images > 1 and 2 * shared_bytes <= block_bytes:
         block_images = min(n_images, block_bytes // shared_bytes)
-        return _blocked_small_images(columns, kernels, out, block_images)
+        return _blocked_small_images(gather, kernels, out, block_images)
 
     row_bytes = taps * wo * x.itemsize  # the window matrix of one output row
     block_rows = max(1, min(ho, block_bytes // row_bytes))
@@ -125,13 +147,13 @@ def conv_blocked(x, k, stride, dilation, block_bytes=BLOCK_BYTES):
             m, positions = n1 - n0, (i1 - i0) * wo
             # The front of the buffer, shaped for this block, so reshapes below stay views.
             block = buffer[: m * taps * positions].reshape(m, channels, rows, cols, i1 - i0, wo)
-            np.copyto(block, columns[n0:n1, :, :, :, i0:i1])
+            gather(block, n0, n1, i0, i1)
             target = out[n0:n1, :, i0:i1].reshape(m, n_kernels, positions, copy=False)
             np.matmul(kernels, block.reshape(m, taps, positions), out=target)
     return out
 
 
-def _blocked_small_images(columns, kernels, out, block_images):
+def _blocked_small_images(gather, kernels, out, block_images):
     """:func:`conv_blocked` for images with few output positions, ``block_images`` at a time.
 
     One product per image would be a thin ``(C*R*S, Ho*Wo)`` matrix, which
@@ -139,19 +161,103 @@ def _blocked_small_images(columns, kernels, out, block_images):
     column per position of every image, as in im2col, and its ``(K, images,
     Ho*Wo)`` result is then moved into place in the output.
     """
-    n_images, channels, rows, cols, ho, wo = columns.shape
-    n_kernels, taps = kernels.shape
+    n_images, n_kernels, ho, wo = out.shape
+    taps = kernels.shape[1]
+    channels, rows, cols = gather.shape
     buffer = np.empty(block_images * taps * ho * wo, dtype=out.dtype)
     product = np.empty(n_kernels * block_images * ho * wo, dtype=out.dtype)
     for n0 in range(0, n_images, block_images):
         n1 = min(n0 + block_images, n_images)
         m = n1 - n0
         block = buffer[: m * taps * ho * wo].reshape(channels, rows, cols, m, ho, wo)
-        np.copyto(block, columns[n0:n1].transpose(1, 2, 3, 0, 4, 5))
+        gather(block.transpose(3, 0, 1, 2, 4, 5), n0, n1, 0, ho)
         result = product[: n_kernels * m * ho * wo].reshape(n_kernels, m * ho * wo)
         np.matmul(kernels, block.reshape(taps, m * ho * wo), out=result)
         np.copyto(out[n0:n1], result.reshape(n_kernels, m, ho, wo).transpose(1, 0, 2, 3))
     return out
+
+
+class _Gather:
+    """Copies the windows of output rows ``i0:i1`` of images ``n0:n1`` into a block ``(m, C, R, S, i1-i0, Wo)``.
+
+    With column stride 1 each row of the block is a slice of the window view:
+    runs of ``Wo`` neighbouring input numbers.  With column stride ``sw > 1``
+    it first copies the block's input rows into their column phases, in a
+    buffer it keeps, and copies the runs from there.
+    """
+
+    def __init__(self, x, columns, kernel_hw, stride, dilation):
+        self.x, self.columns, self.stride, self.dilation = x, columns, stride, dilation
+        self.shape = (x.shape[1],) + tuple(kernel_hw)
+        self.groups, self.tap_step, self.q_step, q_max = column_phases(kernel_hw[1], stride[1], dilation[1])
+        self.width = columns.shape[-1] + q_max  # a phase row: an output row and the reach of its last window
+        self.buffer = None
+
+    def __call__(self, block, n0, n1, i0, i1):
+        (sh, sw), (dh, _) = self.stride, self.dilation
+        if sw == 1:
+            np.copyto(block, self.columns[n0:n1, :, :, :, i0:i1])
+            return
+        m, channels, rows, cols, band, wo = block.shape
+        first, height = i0 * sh, (band - 1) * sh + (rows - 1) * dh + 1  # the input rows the block reads
+        shape = (m, len(self.groups), channels, height, self.width)
+        if self.buffer is None or self.buffer.size < math.prod(shape):
+            self.buffer = np.empty(math.prod(shape), self.x.dtype)
+        phases = self.buffer[: math.prod(shape)].reshape(shape)
+        for g, (phase, _, _) in enumerate(self.groups):
+            part = self.x[n0:n1, :, first : first + height, phase::sw][..., : self.width]
+            phases[:, g, :, :, : part.shape[-1]] = part  # the rest of a phase row is never read
+        item = self.x.itemsize
+        sn, sg, sc, srow = (s // item for s in phases.strides[:4])
+        for g, (_, s0, q0) in enumerate(self.groups):
+            # tap s0 + t*tap_step of window (i, j) reads phase row i*sh + r*dh, column q0 + t*q_step + j
+            target = block[:, :, :, s0 :: self.tap_step]
+            view = checked_as_strided(
+                self.buffer[g * sg + q0 :],
+                target.shape,
+                tuple(item * s for s in (sn, sc, dh * srow, self.q_step, sh * srow, 1)),
+            )
+            np.copyto(target, view)
+
+
+def column_phases(cols, sw, dw):
+    """How the ``cols`` taps of a kernel row fall on the input's column phases, for stride ``sw``.
+
+    Window ``j`` reads input column ``j*sw + s*dw`` with tap ``s``.  Written
+    as ``(j + q)*sw + b``, with ``b = s*dw % sw`` and ``q = s*dw // sw``, that
+    is column ``j + q`` of *phase* ``b``, the columns ``b, b + sw, b + 2*sw,
+    ...``: in a phase, the windows of one output row read a contiguous run.
+    The taps of one phase are every ``sw // g``-th tap, ``g = gcd(sw, dw)``,
+    and from one to the next ``q`` grows by ``dw // g``.
+
+    Returns
+    -------
+    groups : list of (b, s0, q0)
+        One per phase that some tap reads: the phase, its first tap and that
+        tap's ``q``, in order of phase.
+    tap_step, q_step : int
+        The step between the taps of one phase, and between their ``q``.
+    q_max : int
+        The largest ``q``: a phase row needs ``Wo + q_max`` columns.
+
+    Examples
+    --------
+    Stride 2, a 3-tap kernel: taps 0 and 2 read the even columns, tap 1 the odd ones.
+
+    >>> column_phases(3, 2, 1)
+    ([(0, 0, 0), (1, 1, 0)], 2, 1, 1)
+
+    With dilation 2 every tap reads an even column:
+
+    >>> column_phases(5, 2, 2)
+    ([(0, 0, 0)], 1, 1, 4)
+    """
+    g = math.gcd(sw, dw)
+    first = {}
+    for s in range(cols):
+        first.setdefault(s * dw % sw, s)
+    groups = sorted((b, s, s * dw // sw) for b, s in first.items())
+    return groups, sw // g, dw // g, (cols - 1) * dw // sw
 
 
 def conv_mec(x, k, stride, dilation, block_bytes=STRIP_BYTES):

@@ -67,17 +67,28 @@ def mec_sizes(x, k, stride, dilation):
     return [span(b) * strip_row for b in range(1, ho)] + [m * span(ho) * strip_row for m in range(1, n + 1)]
 
 
-@pytest.fixture(params=["rows", "shared"])
-def blocked_path(request, monkeypatch):
+#: conv_blocked's shared_positions for each of its two ways: a product per image (in bands of
+#: rows), or, for images with fewer output positions than this, one product shared by a block's images.
+SHARED = {"rows": 0, "shared": 10**9}
+
+
+@pytest.fixture(params=sorted(SHARED))
+def blocked_path(request):
     """conv_blocked's two ways: a product per image (in bands of rows), or one shared by small images."""
-    monkeypatch.setattr(fast, "SHARED_POSITIONS", 0 if request.param == "rows" else 10**9)
     return request.param
+
+
+def fast_method(method, path):
+    """The fast method by name; for "blocked", taking the given path."""
+    if method == "blocked":
+        return lambda *args, **kwargs: fast.conv_blocked(*args, **kwargs, shared_positions=SHARED[path])
+    return FAST[method]
 
 
 @pytest.mark.parametrize("stride, dilation", STEPS)
 def test_every_block_size_gives_the_exact_result_blocked(blocked_path, stride, dilation):
     sizes = blocked_sizes if blocked_path == "rows" else shared_sizes
-    check_every_block_size("blocked", sizes, stride, dilation)
+    check_every_block_size("blocked", sizes, stride, dilation, blocked_path)
 
 
 @pytest.mark.parametrize("stride, dilation", STEPS)
@@ -85,13 +96,13 @@ def test_every_block_size_gives_the_exact_result_mec(stride, dilation):
     check_every_block_size("mec", mec_sizes, stride, dilation)
 
 
-def check_every_block_size(method, sizes, stride, dilation):
+def check_every_block_size(method, sizes, stride, dilation, path="rows"):
     x, k = int_case((3, 2, 17, 13), (4, 2, 3, 2))
     expected = reference(x, k, stride, dilation)
     block_sizes = sizes(x, k, stride, dilation)
     assert len(block_sizes) >= 2  # several bands or several image blocks are exercised
     for block_bytes in [1] + block_sizes + [b + 1 for b in block_sizes] + [10**9]:
-        out = FAST[method](x, k, stride, dilation, block_bytes=block_bytes)
+        out = fast_method(method, path)(x, k, stride, dilation, block_bytes=block_bytes)
         assert out.dtype == x.dtype and out.flags.c_contiguous
         np.testing.assert_array_equal(out, expected, err_msg=f"block_bytes={block_bytes}")
 
@@ -104,21 +115,30 @@ def check_every_block_size(method, sizes, stride, dilation):
     block_bytes=st.integers(1, 4096),
     method=st.sampled_from(sorted(FAST)),
     seed=st.integers(0, 2**32 - 1),
-    shared=st.sampled_from([0, 10**9]),
+    path=st.sampled_from(sorted(SHARED)),
 )
-def test_random_blocks_exact(shape, kernel, stride, dilation, block_bytes, method, seed, shared):
+def test_random_blocks_exact(shape, kernel, stride, dilation, block_bytes, method, seed, path):
     n, c, h, w = shape
     kk, r, s = kernel
     h = max(h, (r - 1) * dilation[0] + 1)  # the kernel must fit
     w = max(w, (s - 1) * dilation[1] + 1)
     x, k = int_case((n, c, h, w), (kk, c, r, s), seed)
-    original = fast.SHARED_POSITIONS
-    fast.SHARED_POSITIONS = shared  # conv_blocked's product per image, or shared by the images
-    try:
-        out = FAST[method](x, k, stride, dilation, block_bytes=block_bytes)
-    finally:
-        fast.SHARED_POSITIONS = original
+    out = fast_method(method, path)(x, k, stride, dilation, block_bytes=block_bytes)
     np.testing.assert_array_equal(out, reference(x, k, stride, dilation))
+
+
+@given(cols=st.integers(1, 9), sw=st.integers(1, 5), dw=st.integers(1, 5))
+def test_column_phases_place_every_tap_once(cols, sw, dw):
+    """Each tap s is in one group (b, s0, q0): s = s0 + t*tap_step, read at column (j + q0 + t*q_step)*sw + b."""
+    groups, tap_step, q_step, q_max = fast.column_phases(cols, sw, dw)
+    placed = []
+    for b, s0, q0 in groups:
+        for t, s in enumerate(range(s0, cols, tap_step)):
+            assert (q0 + t * q_step) * sw + b == s * dw  # window 0's column of tap s
+            placed.append(s)
+    assert sorted(placed) == list(range(cols))
+    assert [g[0] for g in groups] == sorted({s * dw % sw for s in range(cols)})
+    assert q_max == (cols - 1) * dw // sw
 
 
 @pytest.mark.parametrize("method", sorted(FAST))
@@ -129,7 +149,7 @@ def test_non_contiguous_inputs(method, layout, blocked_path):
     x, k = int_case((2, 3, 11, 9), (5, 3, 3, 3), seed=1)
     x, k = in_layout(x, layout), in_layout(k, layout)
     for block_bytes in (1, 700, 10**9):
-        out = FAST[method](x, k, (2, 1), (1, 2), block_bytes=block_bytes)
+        out = fast_method(method, blocked_path)(x, k, (2, 1), (1, 2), block_bytes=block_bytes)
         np.testing.assert_array_equal(out, reference(x, k, (2, 1), (1, 2)))
 
 
@@ -154,22 +174,24 @@ def peak_bytes(func, *args, **kwargs):
     return out, peak
 
 
-@pytest.mark.parametrize("method, shared", [("blocked", 0), ("blocked", 10**9), ("mec", None)],
+@pytest.mark.parametrize("stride", [(1, 1), (1, 2)], ids=["stride 1", "column phases"])
+@pytest.mark.parametrize("method, path", [("blocked", "rows"), ("blocked", "shared"), ("mec", None)],
                          ids=["blocked-rows", "blocked-shared", "mec"])
-def test_temporary_memory_stays_within_the_block(method, shared, monkeypatch):
-    calls = []
-    if shared is not None:
-        monkeypatch.setattr(fast, "SHARED_POSITIONS", shared)
-        small_images = fast._blocked_small_images
-        monkeypatch.setattr(fast, "_blocked_small_images", lambda *a: calls.append(1) or small_images(*a))
+def test_temporary_memory_stays_within_the_block(method, path, stride):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((8, 16, 20, 20))
     k = rng.standard_normal((8, 16, 3, 3))
-    block = 2**20  # two images' windows (and, when shared, their product) per block
-    out, peak = peak_bytes(FAST[method], x, k, (1, 1), (1, 1), block_bytes=block)
-    np.testing.assert_allclose(out, conv_im2col(x, k, (1, 1), (1, 1)), rtol=1e-12, atol=1e-12)
-    assert bool(calls) == (shared == 10**9)  # the path this case is about was taken
-    assert peak <= out.nbytes + block + k.nbytes + 64 * 2**10
+    block = 2**20  # a few images' windows (and, when shared, their product) per block
+    # Images share a product when two images' windows and products fit in a block: true here with
+    # either stride (16*9 taps + 8 kernels, at most 18 x 18 positions), so "shared" takes that path.
+    assert 2 * (16 * 9 + 8) * 18 * 18 * x.itemsize <= block
+    out, peak = peak_bytes(fast_method(method, path), x, k, stride, (1, 1), block_bytes=block)
+    np.testing.assert_allclose(out, conv_im2col(x, k, stride, (1, 1)), rtol=1e-12, atol=1e-12)
+    # With column stride 2, blocked also splits the input rows of a block into their column
+    # phases: at most the block's images of x, 5 of them (an image's windows, C*R*S x Ho x Wo,
+    # take 144 * 18 * 9 * 8 bytes).  mec's strip is within its block either way.
+    phases = x[: block // (144 * 18 * 9 * 8)].nbytes if method == "blocked" and stride[1] > 1 else 0
+    assert peak <= out.nbytes + block + phases + k.nbytes + 64 * 2**10
     # The whole window matrix is 16*9*18*18*8 floats, 2.8 MiB: the measurement would see it.
     _, whole = peak_bytes(conv_im2col, x, k, (1, 1), (1, 1))
     assert whole > out.nbytes + 2 * MB

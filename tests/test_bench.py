@@ -3,6 +3,7 @@ wrong result is caught before anything is timed.  No time is checked: speed is t
 """
 
 import csv
+import importlib.util
 import math
 import os
 import re
@@ -21,6 +22,8 @@ import bench  # noqa: E402
 import convlab  # noqa: E402
 from convlab.choose import choose_method  # noqa: E402
 
+HAS_TORCH = importlib.util.find_spec("torch") is not None  # the scripts time PyTorch exactly when it is installed
+
 
 def run_script(name, *args):
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), *args],
@@ -35,17 +38,21 @@ def test_quick_benchmark_writes_consistent_results(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "bench.csv")))
     by_name = {row["contender"]: row for row in rows}
     assert set(convlab.METHODS) | {"auto", "GEMM limit"} <= set(by_name)
+    case = next(c for c in bench.CASES if c.name == "original s1")
+    (n, _, _, _), (kk, _, _, _), (ho, wo) = case.canonical()
+    output_mb = n * kk * ho * wo * np.dtype(np.float64).itemsize / bench.MB
     for name in (*convlab.METHODS, "auto"):
         assert float(by_name[name]["rel_error"]) < 1e-12, name  # every method checked against im2col
-        assert float(by_name[name]["peak_mb"]) >= 0, name
+        # the peak counts everything the call allocates, its new output included
+        assert float(by_name[name]["peak_mb"]) >= output_mb * (1 - 1e-5), name
     # the derived columns follow from the times, in every row
-    case = next(c for c in bench.CASES if c.name == "original s1")
     seconds = {name: float(row["seconds"]) for name, row in by_name.items() if row["seconds"]}
+    assert ("PyTorch" in seconds) == HAS_TORCH  # timed when installed, a row saying it was skipped otherwise
     for name, t in seconds.items():
         row = by_name[name]
         assert math.isclose(float(row["gflops"]), 2 * case.macs() / t / 1e9, rel_tol=1e-4), name
         assert math.isclose(float(row["of_gemm_limit"]), seconds["GEMM limit"] / t, rel_tol=1e-4), name
-        if "PyTorch" in seconds:
+        if HAS_TORCH:
             assert math.isclose(float(row["x_torch"]), t / seconds["PyTorch"], rel_tol=1e-4), name
     # "auto" says which method it used, and that is the method choose_method names
     x_shape, k_shape, _ = case.canonical()
@@ -57,6 +64,27 @@ def test_quick_benchmark_writes_consistent_results(tmp_path):
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+
+def test_limit_benchmark_writes_consistent_results(tmp_path):
+    """conv2d against its bare product and PyTorch, one thread and all: the ratios follow from the times."""
+    run_script("limit.py", "--quick", "--rounds", "1", "--cases", "original s2,dilated", "--dtypes", "float64",
+               "--out", str(tmp_path))
+    rows = list(csv.DictReader(open(tmp_path / "limit.csv")))
+    assert {(row["case"], row["threads"]) for row in rows} == {
+        (case, threads) for case in ("original s2", "dilated") for threads in ("one", "all")}
+    for row in rows:
+        conv2d, product = float(row["conv2d_ms"]), float(row["product_ms"])
+        assert float(row["rel_error"]) < 1e-12
+        assert math.isclose(float(row["efficiency"]), product / conv2d, rel_tol=1e-4)
+        assert bool(row["torch_ms"]) == HAS_TORCH
+        if HAS_TORCH:
+            torch_ms = float(row["torch_ms"])
+            assert math.isclose(float(row["conv2d_vs_torch"]), conv2d / torch_ms, rel_tol=1e-4)
+            assert math.isclose(float(row["product_vs_torch"]), product / torch_ms, rel_tol=1e-4)
+        case = next(c for c in bench.CASES if c.name == row["case"])
+        assert row["auto uses"] == choose_method(case.padded(), case.canonical()[1], np.dtype(np.float64))
+    report = (tmp_path / "limit.md").read_text()
+    assert "## Verdict (all threads)" in report and "## One thread each" in report and "thread pools" in report
 
 
 def test_train_digits_benchmark_writes_its_results(tmp_path):

@@ -1,0 +1,119 @@
+"""How large should conv_blocked's blocks be?  The measurements behind ``convlab.fast.BLOCK_BYTES``.
+
+``conv_blocked`` copies the windows of a block of output rows into a buffer
+and multiplies it at once.  A small block stays in the processor's cache
+between the copy and the product, but makes a thin product, which BLAS runs
+less efficiently (and, with several threads, shares out less evenly); a large
+one is the other way round.  This times ``conv_blocked`` with blocks from
+256 KiB to 16 MiB on the large cases of ``bench.py``, in float32 and
+float64, with one thread and with all threads, each against the bare matrix
+product of the same shape in the same turns, and reports the GEMM efficiency
+(the product's time over conv_blocked's) of every block size:
+
+    python benchmarks/blocks.py            # about four minutes
+    python benchmarks/blocks.py --quick    # fewer rounds and sizes
+
+Results: ``benchmarks/results/blocks.md`` and ``blocks.csv``.  Timing as in
+``limit.py``: contenders in turns, the fastest of ``--rounds`` rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench import CASES, ROOT, SETTLE, csv_value, load, machine
+from limit import best_seconds
+
+from convlab import fast
+from convlab.params import as_pair
+from convlab.windows import pad_hw
+
+KIB = 2**10
+SIZES = [256 * KIB, 512 * KIB, 1024 * KIB, 2048 * KIB, 4096 * KIB, 8192 * KIB, 16384 * KIB]
+
+
+def measure(case, dtype, threads, sizes, rounds, rng):
+    """GEMM efficiency of conv_blocked for every block size, on one case, dtype and thread setting."""
+    from threadpoolctl import threadpool_limits
+
+    x = rng.standard_normal(case.canonical()[0]).astype(dtype)
+    k = rng.standard_normal(case.canonical()[1]).astype(dtype)
+    xp = pad_hw(x, as_pair(case.padding, "padding", 0))
+    stride, dilation = as_pair(case.stride, "stride", 1), as_pair(case.dilation, "dilation", 1)
+    (n, c, _, _), (kk, _, r, s), (ho, wo) = case.canonical()
+    filters = rng.standard_normal((kk, c * r * s)).astype(dtype)
+    windows = rng.standard_normal((c * r * s, n * ho * wo)).astype(dtype)
+    calls = {"product": lambda: filters @ windows}
+    for size in sizes:
+        calls[size] = lambda size=size: fast.conv_blocked(xp, k, stride, dilation, block_bytes=size)
+    with threadpool_limits(threads):
+        time.sleep(SETTLE)
+        times = best_seconds(calls, rounds, 0.05)
+    return {size: times["product"] / times[size] for size in sizes}, times["product"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 rounds, 4 sizes")
+    parser.add_argument("--cases", help="comma-separated case names of bench.py (default: the large ones)")
+    parser.add_argument("--threads", default="one,all", help="'one', 'all' or both (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    rounds = 3 if args.quick else 7
+    sizes = SIZES[1::2] if args.quick else SIZES
+    wanted = args.cases.split(",") if args.cases else [c.name for c in CASES if c.large]
+    rng = np.random.default_rng(0)
+    loads, rows = [load()], []
+    for threads in [{"one": 1, "all": None}[t] for t in args.threads.split(",")]:
+        for case in (c for c in CASES if c.name in wanted):
+            for dtype in ("float32", "float64"):
+                efficiency, product = measure(case, np.dtype(dtype), threads, sizes, rounds, rng)
+                rows.append({"threads": "one" if threads == 1 else "all", "case": case.name, "dtype": dtype,
+                             "product_ms": product * 1e3, **{f"{s // KIB} KiB": e for s, e in efficiency.items()},
+                             "load": load().split()[0]})
+                print(" ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in rows[-1].values()), flush=True)
+    loads.append(load())
+    args.out.mkdir(parents=True, exist_ok=True)
+    with open(args.out / "blocks.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: csv_value(v) for k, v in row.items()} for row in rows)
+    write_markdown(rows, sizes, machine(), loads, args.out / "blocks.md", args.quick)
+    print(f"wrote {args.out / 'blocks.md'} and blocks.csv")
+    return 0
+
+
+def write_markdown(rows, sizes, info, loads, path, quick):
+    columns = [f"{s // KIB} KiB" for s in sizes]
+    lines = ["# conv_blocked's block size: GEMM efficiency (bare product / conv_blocked)", "",
+             f"`python benchmarks/blocks.py{' --quick' if quick else ''}`: the fastest of "
+             f"{3 if quick else 7} rounds in turns; load average before {loads[0]}, after {loads[1]}; "
+             f"{info['cpu']}, {info['cores']} cores, NumPy {info['numpy']}; {info['thread pools']}.", "",
+             f"`convlab.fast.BLOCK_BYTES` is {fast.BLOCK_BYTES // KIB} KiB.", ""]
+    for threads in ("one", "all"):
+        part = [r for r in rows if r["threads"] == threads]
+        if not part:
+            continue
+        means = {col: math.exp(statistics.mean(math.log(r[col]) for r in part)) for col in columns}
+        best = max(means, key=means.get)
+        lines += [f"## {'One thread' if threads == 'one' else 'All threads'}", "",
+                  f"Geometric mean over the cases: highest with blocks of {best} ({means[best]:.2f}).", "",
+                  "| case | dtype | product ms | " + " | ".join(columns) + " | load |",
+                  "|---" * (len(columns) + 4) + "|"]
+        for r in part:
+            lines.append(f"| {r['case']} | {r['dtype']} | {r['product_ms']:.3g} | "
+                         + " | ".join(f"{r[col]:.2f}" for col in columns) + f" | {r['load']} |")
+        lines += ["| geometric mean | | | " + " | ".join(f"{means[col]:.2f}" for col in columns) + " | |", ""]
+    Path(path).write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
