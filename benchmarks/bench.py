@@ -14,8 +14,9 @@ Results go to ``benchmarks/results/`` (``--out`` to change): ``bench.csv``
 How the numbers are made
 ------------------------
 - Each contender runs once to warm up (and to check its result against
-  ``method="im2col"``), then the contenders take turns, one timing each per
-  round, for several rounds; the median is reported.  Taking turns spreads
+  ``REFERENCE``, one product over the whole window matrix), then the
+  contenders take turns, one timing each per round, for several rounds;
+  the median is reported.  Taking turns spreads
   the noise of a shared machine over every contender alike.  Calls shorter
   than a few milliseconds are timed in batches.
 - **GEMM limit**: ``np.matmul`` of a ``(K, C*R*S)`` by a ``(C*R*S, N*Ho*Wo)``
@@ -54,13 +55,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import convlab  # noqa: E402
-from convlab.choose import choose_method  # noqa: E402
+from convlab.choose import REGISTRY, choose_method  # noqa: E402
 from convlab.params import as_pair, canonical  # noqa: E402
 
 MB = 2**20
 BUDGET_FLOOR = 64 * MB
 SETTLE = 0.3  # seconds of pause before a group of contenders: idle threads go to sleep
-QUICK_SKIPS = {"tensordot", "einsum", "shift_add", "scipy correlate2d", "scipy FFT"}  # on large cases
+# Every result is checked against this method's: one matrix product over the whole window matrix.
+REFERENCE = next(m.name for m in REGISTRY.values() if m.products and not m.bounded_memory)
+# Skipped on large cases in --quick: the methods "auto" never chooses (the slow one is run on a slice of
+# the work instead), and SciPy's.
+QUICK_SKIPS = {m.name for m in REGISTRY.values() if not m.candidate and not m.slow} | {"scipy correlate2d",
+                                                                                       "scipy FFT"}
 
 
 @dataclass
@@ -120,7 +126,7 @@ class Contender:
 
     name: str
     run: object  # no-argument callable returning the result (or None)
-    check: bool = True  # compare its result with im2col's
+    check: bool = True  # compare its result with REFERENCE's
     memory: bool = True  # measure its peak memory with tracemalloc
     scale: float = 1.0  # time multiplier (extrapolated loops)
     as_result: object = None  # turns what ``run`` returns into the result array
@@ -141,23 +147,23 @@ def convlab_contenders(case, x, k, quick):
     params = case.params
     out = []
     for method in convlab.METHODS + ("auto",):
-        if method == "loops":
-            out.append(loops_contender(case, x, k, quick))
+        if method in REGISTRY and REGISTRY[method].slow:
+            out.append(loops_contender(case, x, k, quick, method))
             continue
         out.append(Contender(method, lambda m=method: convlab.conv2d(x, k, **params, method=m)))
-        if method == "shift_add":
-            out[-1].note = "considered for auto, not used"
+        if method in REGISTRY and not REGISTRY[method].candidate:
+            out[-1].note = "not chosen by auto"
     out[-1].note = f"uses {choose_method(case.padded(), case.canonical()[1], x.dtype)}"
     return out
 
 
-def loops_contender(case, x, k, quick):
-    """Python loops: in full on small cases, else on a slice of the work, scaled up."""
+def loops_contender(case, x, k, quick, method):
+    """A slow method (Python loops): in full on small cases, else on a slice of the work, scaled up."""
     limit = 2e5 if quick else 2e6  # multiply-adds: about a second of Python
     params = case.params
     total = case.macs()
     if total <= limit:
-        return Contender("loops", lambda: convlab.conv2d(x, k, **params, method="loops"))
+        return Contender(method, lambda: convlab.conv2d(x, k, **params, method=method))
     # One image, one kernel, and as many output rows as the limit allows.
     xs = x.reshape((-1,) + x.shape[-3:])[0] if x.ndim == 4 else x
     ks = k.reshape((-1,) + k.shape[-3:])[0] if k.ndim == 4 else k
@@ -167,8 +173,8 @@ def loops_contender(case, x, k, quick):
     span = (rows - 1) * sh + (r - 1) * dh + 1  # padded input rows that many output rows read
     xs = xs[..., : max(1, span - ph), :]  # the padding supplies the rest
     sub = Contender(
-        "loops",
-        lambda: convlab.conv2d(xs, ks, **params, method="loops"),
+        method,
+        lambda: convlab.conv2d(xs, ks, **params, method=method),
         check=False,
         memory=False,
     )
@@ -348,7 +354,7 @@ def run_case(case, dtype, args, rng):
         for cont in contenders:
             if cont.name in QUICK_SKIPS and cont.run is not None:
                 cont.run, cont.note = None, "skipped in --quick"
-    reference = convlab.conv2d(x, k, **case.params, method="im2col")
+    reference = convlab.conv2d(x, k, **case.params, method=REFERENCE)
     measure(contenders, reference, args.rounds, args.max_call, args.batch, args.quick)
 
     out_bytes = reference.nbytes
@@ -525,7 +531,7 @@ def write_markdown(rows, cases, info, loads, path, args):
             lines.append(f"- {name}: {note}" + ("" if everywhere else f" ({', '.join(where)})"))
     errors = [r for r in rows if r["rel_error"] is not None and r["rel_error"] > 1e-3]
     if errors:
-        lines += ["", "Largest errors relative to the largest output (im2col as reference):", ""]
+        lines += ["", f"Largest errors relative to the largest output ({REFERENCE} as reference):", ""]
         lines += [f"- {r['case']} {r['dtype']} {r['contender']}: {r['rel_error']:.2g}" for r in errors]
     Path(path).write_text("\n".join(lines) + "\n")
 

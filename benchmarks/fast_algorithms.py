@@ -17,7 +17,7 @@ the verdict) and ``fast_algorithms.png`` (the FFT crossover and where
 Winograd's time goes).
 
 How the numbers are made: each contender runs once to warm up and to check
-its result against ``method="blocked"`` (largest error relative to the
+its result against the blocked matrix products of ``REFERENCE`` (largest error relative to the
 largest output), then the NumPy contenders take turns, one timing each per
 round, and the best round is reported (on a shared machine, the least
 disturbed); calls shorter than about 20 ms are timed in batches.  The kernel
@@ -51,11 +51,14 @@ from bench import load, machine  # noqa: E402  (what the numbers were measured o
 
 import convlab  # noqa: E402
 from convlab import winograd  # noqa: E402
+from convlab.choose import REGISTRY  # noqa: E402
 from convlab.fourier import conv_fft  # noqa: E402
 
 SETTLE = 0.3          # seconds of pause before PyTorch: NumPy's idle threads go to sleep
 BATCH_SECONDS = 0.02  # short calls are repeated until a timing lasts about this long
-BLAS_METHODS = tuple(m for m in convlab.METHODS if m not in ("loops", "tensordot", "einsum"))
+BLAS_METHODS = tuple(name for name, m in REGISTRY.items() if m.products)  # matrix products: BLAS for floats
+# Every result is checked against this method's: matrix products in blocks, so large cases fit in memory.
+REFERENCE = next(name for name, m in REGISTRY.items() if m.products and m.bounded_memory and m.candidate)
 FFT_LIMIT = 512 * 2**20
 
 
@@ -181,7 +184,7 @@ def torch_time(case, x, k, rounds):
 def run_case(case, dtype, rounds, rng):
     x = rng.standard_normal(case.x_shape).astype(dtype)
     k = rng.standard_normal(case.k_shape).astype(dtype)
-    reference = convlab.conv2d(x, k, stride=case.stride, padding=case.padding, method="blocked")
+    reference = convlab.conv2d(x, k, stride=case.stride, padding=case.padding, method=REFERENCE)
     runs = contenders(case, x, k)
     errors, notes = {}, {}
     for name, (run, note) in runs.items():

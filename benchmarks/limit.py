@@ -34,7 +34,7 @@ How the numbers are made
   contenders, timed in turns, are disturbed alike.  PyTorch is timed on its
   own after a pause, as in ``bench.py``: its threads and NumPy's slow each
   other down when called in turns.
-- Every result is checked against ``method="im2col"`` once, before timing.
+- Every result is checked against ``bench.REFERENCE``'s once, before timing.
 - The load average is read before and after each case (it counts this run's
   own threads too).
 """
@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import CASES, ROOT, SETTLE, csv_value, load, machine, relative_error
+from bench import CASES, REFERENCE, ROOT, SETTLE, csv_value, load, machine, relative_error
 
 import convlab
 from convlab.choose import choose_method
@@ -95,7 +95,7 @@ def measure_case(case, dtype, threads, args, rng):
     (n, c, _, _), (kk, _, r, s), (ho, wo) = case.canonical()
     filters = rng.standard_normal((kk, c * r * s)).astype(dtype)
     windows = rng.standard_normal((c * r * s, n * ho * wo)).astype(dtype)
-    reference = convlab.conv2d(x, k, **case.params, method="im2col")
+    reference = convlab.conv2d(x, k, **case.params, method=REFERENCE)
     row = {"case": case.name, "dtype": np.dtype(dtype).name, "threads": "one" if threads == 1 else "all",
            "auto uses": choose_method(case.padded(), case.canonical()[1], np.dtype(dtype)),
            "load before": load()}

@@ -1,7 +1,8 @@
 """Which method computes a convolution: the methods by name, and the rule ``method="auto"`` follows.
 
-:data:`IMPLEMENTATIONS` maps every name :func:`convlab.conv2d` accepts for
-``method`` to its function in :mod:`convlab.methods` or :mod:`convlab.fast`.
+:data:`REGISTRY` holds every method :func:`convlab.conv2d` accepts for
+``method``: its function in :mod:`convlab.methods` or :mod:`convlab.fast` and
+its capabilities (:class:`Method`).
 :func:`choose_method` is the rule that picks one of them for
 ``method="auto"``, from the shapes alone, or, with ``measure=True``, by
 timing the candidates on the caller's own arrays.
@@ -10,6 +11,8 @@ timing the candidates on the caller's own arrays.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -18,26 +21,68 @@ from . import fast, methods
 from .params import check_args, sum_dtype
 from .windows import pad_hw
 
-__all__ = ["CANDIDATES", "IMPLEMENTATIONS", "METHODS", "SMALL_BYTES", "check_method", "choose_method"]
+__all__ = ["CANDIDATES", "IMPLEMENTATIONS", "METHODS", "Method", "REGISTRY", "SMALL_BYTES", "check_method",
+           "choose_method"]
 
-#: Every method by name: the function that computes it on canonical arguments
-#: (see :mod:`convlab.methods`).  Read-only.
-IMPLEMENTATIONS = MappingProxyType({
-    "loops": methods.conv_loops,
-    "tensordot": methods.conv_tensordot,
-    "einsum": methods.conv_einsum,
-    "im2col": methods.conv_im2col,
-    "blocked": fast.conv_blocked,
-    "mec": fast.conv_mec,
-    "shift_add": methods.conv_shift_add,
-})
+@dataclass(frozen=True)
+class Method:
+    """One way ``conv2d`` computes the sum, and what it can be trusted with.
+
+    Tests and benchmarks choose methods by these capabilities, never by name,
+    so a new method is tested and timed as soon as it is registered.
+
+    Attributes
+    ----------
+    name : str
+        What ``conv2d`` accepts for ``method``.
+    function : callable
+        ``function(x, k, stride, dilation)`` on canonical arguments (see
+        :mod:`convlab.methods`).
+    slow : bool
+        Python loops, one multiply-add at a time: for small inputs only.
+    bounded_memory : bool
+        Its working memory does not grow with the window matrix
+        (``N*C*R*S*Ho*Wo`` elements).
+    products : bool
+        The sum is taken as 2-D matrix products of windows by kernels (BLAS's
+        GEMM for floats), the form the fast methods share.
+    candidate : bool
+        ``method="auto"`` chooses among these (:data:`CANDIDATES`).
+
+    Examples
+    --------
+    >>> [name for name, m in REGISTRY.items() if m.bounded_memory and not m.slow]
+    ['blocked', 'mec', 'shift_add']
+    """
+
+    name: str
+    function: Callable
+    slow: bool = False
+    bounded_memory: bool = False
+    products: bool = False
+    candidate: bool = False
+
+
+#: Every method by name, with its capabilities.  Read-only.
+REGISTRY = MappingProxyType({m.name: m for m in (
+    Method("loops", methods.conv_loops, slow=True, bounded_memory=True),
+    Method("tensordot", methods.conv_tensordot),
+    Method("einsum", methods.conv_einsum),
+    Method("im2col", methods.conv_im2col, products=True, candidate=True),
+    Method("blocked", fast.conv_blocked, bounded_memory=True, products=True, candidate=True),
+    Method("mec", fast.conv_mec, bounded_memory=True, products=True, candidate=True),
+    Method("shift_add", methods.conv_shift_add, bounded_memory=True, products=True),
+)})
+
+#: Every method by name: the function that computes it on canonical arguments.  Read-only.
+IMPLEMENTATIONS = MappingProxyType({name: m.function for name, m in REGISTRY.items()})
 
 #: Names ``conv2d`` accepts for ``method`` besides ``"auto"``.
-METHODS = tuple(IMPLEMENTATIONS)
+METHODS = tuple(REGISTRY)
 
 #: The methods ``method="auto"`` chooses among: the fast ones whose memory stays
 #: bounded or small (``benchmarks/choose.py`` times them).
-CANDIDATES = ("im2col", "blocked", "mec")
+CANDIDATES = tuple(name for name, m in REGISTRY.items() if m.candidate)
 
 #: Window matrices up to this many bytes are built whole, by ``"im2col"``.
 SMALL_BYTES = 256 * 2**10

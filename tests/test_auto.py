@@ -17,7 +17,7 @@ from reference import scipy_conv2d
 
 import convlab
 from convlab import fast
-from convlab.choose import choose_method
+from convlab.choose import REGISTRY, choose_method
 from convlab.methods import conv_im2col
 
 FAST = {"blocked": fast.conv_blocked, "mec": fast.conv_mec}
@@ -229,7 +229,7 @@ def test_float32_stays_float32_inside():
     """
     rng = np.random.default_rng(4)
     x64, k64 = rng.standard_normal((2, 8, 32, 32)), rng.standard_normal((8, 8, 5, 5))
-    for method in ("auto", "blocked", "mec"):
+    for method in ("auto", *(m.name for m in REGISTRY.values() if m.candidate and m.bounded_memory)):
         out64, peak64 = peak_bytes(convlab.conv2d, x64, k64, padding=2, method=method)
         out32, peak32 = peak_bytes(convlab.conv2d, x64.astype(np.float32), k64.astype(np.float32),
                                    padding=2, method=method)
@@ -255,4 +255,4 @@ def test_choose_method_names_a_bounded_method(dtype):
         n, c, h, w = x_shape
         window_matrix = n * c * k_shape[2] * k_shape[3] * h * w * dtype.itemsize
         # a method that builds the whole window matrix only when it is small
-        assert method in ("blocked", "mec") or window_matrix <= 1 * MB, (x_shape, k_shape, method)
+        assert REGISTRY[method].bounded_memory or window_matrix <= 1 * MB, (x_shape, k_shape, method)

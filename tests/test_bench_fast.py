@@ -7,6 +7,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import fast_algorithms  # noqa: E402
+
+from convlab.choose import REGISTRY  # noqa: E402
 
 
 def test_quick_fast_algorithms_benchmark_writes_its_results(tmp_path):
@@ -17,14 +22,15 @@ def test_quick_fast_algorithms_benchmark_writes_its_results(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "fast_algorithms.csv")))
     problem = {row["contender"]: row for row in rows if row["case"] == "gray 3x3"}
     auto_ms = float(problem["auto"]["ms"])
-    for name in ("auto", "im2col", "mec", "fft", "winograd", "winograd: 16 products"):
+    products = [name for name, m in REGISTRY.items() if m.products and name != fast_algorithms.REFERENCE]
+    for name in ("auto", *products, "fft", "winograd", "winograd: 16 products"):
         # every contender was timed, and its ratio to auto follows from the two times
         assert math.isclose(float(problem[name]["vs_auto"]), float(problem[name]["ms"]) / auto_ms, rel_tol=1e-3), name
-    for name in ("im2col", "mec", "fft", "winograd"):
-        assert float(problem[name]["rel_error"]) < 1e-12, name  # checked against method="blocked"
+    for name in (*products, "fft", "winograd"):
+        assert float(problem[name]["rel_error"]) < 1e-12, name  # checked against REFERENCE
     assert float(problem["auto"]["vs_auto"]) == 1
     sweep = {row["contender"] for row in rows if row["case"] == "gray 256x256, 5x5"}
-    assert {"auto", "fft"} <= sweep and "winograd" not in sweep and "im2col" not in sweep
+    assert {"auto", "fft"} <= sweep and "winograd" not in sweep and not sweep & set(products)
     report = (tmp_path / "fast_algorithms.md").read_text()
     assert "## Verdict" in report and "Where Winograd's time goes" in report
     assert (tmp_path / "fast_algorithms.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,6 +9,7 @@ from reference import scipy_conv2d
 from strategies import conv_cases, in_layout, tolerance
 
 import convlab
+from convlab.choose import CANDIDATES, REGISTRY
 
 ALL_METHODS = convlab.METHODS + ("auto",)
 
@@ -22,9 +23,13 @@ ORIGINAL_X = np.array(
 ORIGINAL_K = np.ones((2, 2, 2)) / 8
 
 
-def test_methods_listed():
-    assert {"loops", "tensordot", "einsum", "im2col"} <= set(convlab.METHODS)
-    assert "auto" not in convlab.METHODS
+def test_the_registry_is_what_conv2d_accepts():
+    assert convlab.METHODS == tuple(REGISTRY) and "auto" not in REGISTRY
+    for name, method in REGISTRY.items():
+        assert method.name == name and method.function.__module__ in ("convlab.methods", "convlab.fast")
+        assert method.function.__doc__ and ">>> " in method.function.__doc__, name  # an example to read
+    # What "auto" may choose: fast, and not one at a time in Python.
+    assert CANDIDATES and all(REGISTRY[m].products and not REGISTRY[m].slow for m in CANDIDATES)
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
@@ -96,7 +101,7 @@ def test_large_random_float64_to_1e10(method):
     x = in_layout(rng.standard_normal((2, 3, 19, 23)), "transposed")
     k = rng.standard_normal((4, 3, 3, 2))
     params = dict(stride=(2, 3), padding=(1, 2), dilation=(2, 1))
-    if method == "loops":
+    if method in REGISTRY and REGISTRY[method].slow:
         x = x[:1]
     out = convlab.conv2d(x, k, **params, method=method)
     np.testing.assert_allclose(out, scipy_conv2d(x, k, **params), rtol=1e-10, atol=1e-10)

@@ -70,10 +70,10 @@ def test_every_method_gives_the_same_errors(method):
 
 
 @pytest.mark.parametrize("method, error, message", [
-    ("fast", ValueError, r"method must be 'auto' or one of \('loops', .*got 'fast'"),
-    ("Loops", ValueError, r"got 'Loops'"),
+    ("fast", ValueError, r"method must be 'auto' or one of " + re.escape(str(convlab.METHODS)) + ".*got 'fast'"),
+    (convlab.METHODS[0].title(), ValueError, rf"got '{convlab.METHODS[0].title()}'"),
     (None, TypeError, r"method must be a string.*got None"),
-    (["loops"], TypeError, r"method must be a string.*\['loops'\]"),
+    ([convlab.METHODS[0]], TypeError, rf"method must be a string.*\['{convlab.METHODS[0]}'\]"),
 ])
 def test_unknown_method(method, error, message):
     with pytest.raises(error, match=message):
