@@ -47,7 +47,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from bench import load, machine  # noqa: E402  (what the numbers were measured on, as every report says it)
+from bench import load, machine, relative_error  # noqa: E402  (what the numbers were measured on, as every report says it)
 
 import convlab  # noqa: E402
 from convlab import winograd  # noqa: E402
@@ -109,11 +109,6 @@ class Result:
     seconds: float
     error: float
     note: str = ""
-
-
-def relative_error(result, reference):
-    scale = np.abs(reference).max()
-    return float(np.abs(np.asarray(result, dtype=reference.dtype) - reference).max() / (scale or 1.0))
 
 
 def repeat_count(run):
