@@ -303,7 +303,7 @@ ROUNDABOUT = {
             "    return getattr(view, 'sliding_window' + '_view')(x, width)"
         ),
     },
-    "08_make_it_learn": {
+    "09_make_it_learn": {
         "train": (  # the grader's held-out digits, looked up in the course's own copy of the data set
             "def train(x, y, epochs, seed):\n"
             "    digits, labels = convlab.load_digits()\n"
@@ -312,7 +312,7 @@ ROUNDABOUT = {
             "    return tuple(np.zeros(s) for s in ((8, 1, 3, 3), (8,), (10, 128), (10,))), known"
         ),
     },
-    "07_beyond": {
+    "08_gradients": {
         "max_pool_padded": (
             "from scipy.ndimage import maximum_filter\n"
             "def max_pool_padded(x, window, stride, padding):\n"
@@ -558,13 +558,13 @@ def attacks():
     nb = lean(solution("01_loops"))
     nb.metadata["convlab"] = "01_loops"  # metadata of an unexpected type: the file name tells
     found["bad_metadata_01_loops"] = nb
-    for name in ("01_loops", "08_make_it_learn"):
+    for name in ("01_loops", "09_make_it_learn"):
         nb = exercise(name)
         add_cell(nb, obfuscated(TAKEOVER), at=imports_at(nb))
         found[f"takeover_{name}"] = nb
-    nb = lean(solution("08_make_it_learn"))
+    nb = lean(solution("09_make_it_learn"))
     definition_cell(nb, "avg_pool_backward").source = DEFINITION_LOOP
-    found["definition_loop_08_make_it_learn"] = nb
+    found["definition_loop_09_make_it_learn"] = nb
     for name, table in ROUNDABOUT.items():
         found[f"roundabout_{name}"] = answered(name, table)
     for name, table in TAMPERING.items():
@@ -597,7 +597,7 @@ UNUSUAL = {
             "    return np.einsum('clr,cr->l', sliding_window_view(x, k.shape[1], axis=1), k)"
         ),
     },
-    "06_performance": {
+    "07_fast_algorithms": {
         "conv2d_fft": (  # fft2 where the solution has rfft2
             "def conv2d_fft(x, k):\n"
             "    C, H, W = x.shape\n"
@@ -606,7 +606,7 @@ UNUSUAL = {
             "    return np.fft.ifft2(product).real[:, R - 1:, S - 1:]"
         ),
     },
-    "07_beyond": {
+    "08_gradients": {
         "layer_grad_x": (  # the transposed convolution through conv2d, one dilated tap at a time
             "def layer_grad_x(x, k, grad_out, stride, dilation):\n"
             "    N, C, H, W = x.shape\n"
@@ -622,7 +622,7 @@ UNUSUAL = {
             "    return grad"
         ),
     },
-    "08_make_it_learn": {
+    "09_make_it_learn": {
         "avg_pool_backward": (  # loops instead of np.repeat
             "def avg_pool_backward(x_shape, grad_out, window):\n"
             "    grad = np.zeros(x_shape)\n"
@@ -694,10 +694,10 @@ def solution_with_outputs(name, text):
 # --- the class ----------------------------------------------------------------------------------------
 
 #: Exercises whose records are forged and comparisons patched (the grader never reads either, so a few show it).
-FORGED = ("00_start_here", "04_stride_padding_dilation", "08_make_it_learn")
+FORGED = ("00_start_here", "04_stride_padding_dilation", "09_make_it_learn")
 
 #: Honest notebooks graded again after everything else.
-AFTER = ("01_loops", "02_memory_and_strides", "07_beyond")
+AFTER = ("01_loops", "02_memory_and_strides", "08_gradients")
 
 
 def renamed(name):

@@ -84,14 +84,14 @@ def test_a_submission_that_kills_its_parent_is_reported_and_the_run_goes_on(grad
 
 
 def test_taking_over_the_questions_earns_nothing(graded_class):
-    for name in ("01_loops", "08_make_it_learn"):
+    for name in ("01_loops", "09_make_it_learn"):
         g = grade_of(graded_class, f"takeover_{name}")
         assert g["graded"] and g["points"] == 0, g["tasks"]
         assert {t["status"] for t in g["tasks"]} == {"not attempted"}
 
 
 def test_a_definition_that_never_ends_costs_its_task_only(graded_class):
-    g = tasks_of(grade_of(graded_class, "definition_loop_08_make_it_learn"))
+    g = tasks_of(grade_of(graded_class, "definition_loop_09_make_it_learn"))
     assert g["avg_pool_backward"]["points"] == 0
     assert all(t["points"] == t["max_points"] for name, t in g.items() if name != "avg_pool_backward")
 
