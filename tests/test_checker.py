@@ -150,7 +150,7 @@ def padded_max(x, window, stride, padding, fill=None):
 
 
 def layer_grad_x(x, k, g, stride, dilation, turn=True, swap=True, spread=True, dilate=True):
-    """The input gradient of a layer by lesson 07's recipe, each step optional."""
+    """The input gradient of a layer by lesson 08's recipe, each step optional."""
     (n, _, h, w), (kf, _, r, s) = x.shape, k.shape
     if spread:
         ho, wo = g.shape[-2:]
@@ -351,7 +351,8 @@ MISTAKES = [
         x, (rows, len(x) - rows + 1), (x.strides[0], x.strides[0]), writeable=False)),
     ("toeplitz", "strides-from-shape", lambda x, rows: as_strided(
         x[rows - 1:], (rows, len(x) - rows + 1), (-x.itemsize, x.itemsize), writeable=False)),
-    ("toeplitz", "copy-not-view", lambda x, rows: np.array([x[rows - 1 - i:len(x) - i] for i in range(rows)])),
+    ("toeplitz", "copy-not-view", lambda x, rows: np.array(as_strided(  # the right view, copied
+        x[rows - 1:], (rows, len(x) - rows + 1), (-x.strides[0], x.strides[0]), writeable=False))),
     ("repeat_row", "rows-slide", lambda x, times: as_strided(x, (times, len(x)), (x.strides[0],) * 2, writeable=False)),
     ("repeat_row", "strides-from-shape", lambda x, times: as_strided(x, (times, len(x)), (0, x.itemsize),
                                                                      writeable=False)),

@@ -136,7 +136,7 @@ def _layer_case(label, n, c, h, w, kf, r, s, stride, dilation, draw=floats):
 
 
 def _grad_x_recipe(x, k, g, stride, dilation, *, turn=True, swap=True, spread=True, dilate=True):
-    """dL/dx by lesson 07's recipe, each step optional; None when a skipped step makes no result of x's shape."""
+    """dL/dx by lesson 08's recipe, each step optional; None when a skipped step makes no result of x's shape."""
     h, w = x.shape[-2:]
     r, s = k.shape[-2:]
     if spread:  # the values of g stride apart, zeros between them
