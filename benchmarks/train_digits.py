@@ -1,6 +1,6 @@
-"""Lesson 08's network trained with convlab's NumPy layers and with PyTorch: time per epoch.
+"""Lesson 09's network trained with convlab's NumPy layers and with PyTorch: time per epoch.
 
-The network of lesson 08 (section 4): conv 3x3 with 16 filters, ReLU, max pool
+The network of lesson 09: conv 3x3 with 16 filters, ReLU, max pool
 2x2, conv 3x3 with 32 filters, ReLU, max pool 2x2, flatten, dense to 10
 logits, softmax cross-entropy; mini-batches of 32, SGD with momentum 0.9,
 learning rate 0.05, on the lesson's split of the bundled UCI digits:
@@ -9,7 +9,7 @@ learning rate 0.05, on the lesson's split of the bundled UCI digits:
     python benchmarks/train_digits.py --epochs 2   # a quick look
 
 Results go to ``benchmarks/results/`` (``--out`` to change):
-``train_digits.json`` (every number; lesson 08 quotes it) and
+``train_digits.json`` (every number) and
 ``train_digits.md`` (a table).
 
 How the numbers are made
@@ -20,7 +20,7 @@ How the numbers are made
   really are the same network.
 - Each epoch is timed whole (shuffling, forward, backward, update, and the
   held-out evaluation the lesson also does); the median epoch is reported.
-- First with one thread each, as lesson 08 trains (NumPy's BLAS limited with
+- First with one thread each, as lesson 09 trains (NumPy's BLAS limited with
   threadpoolctl, ``torch.set_num_threads(1)``), convlab and PyTorch taking
   turns epoch by epoch, so that a change in the machine's load affects both
   alike.  Then with each library's default threads, one library after the
@@ -324,7 +324,7 @@ def main(argv=None):
 
 def report(result):
     lines = [
-        "# Lesson 08's network: convlab (NumPy) against PyTorch",
+        "# Lesson 09's network: convlab (NumPy) against PyTorch",
         "",
         f"`python benchmarks/train_digits.py`: {result['epochs']} epochs of mini-batches of {result['batch']}, "
         f"SGD with momentum {result['momentum']}, learning rate {result['lr']}; median time per epoch "

@@ -46,7 +46,7 @@ from .layers import (
 )
 from .params import output_shape
 from .pooling import avg_pool2d, max_pool2d, max_pool2d_backward
-from .windows import byte_extent, materialized_nbytes, sliding_windows
+from .windows import byte_extent, sliding_windows
 
 __version__ = "0.1.0"
 
@@ -65,7 +65,6 @@ __all__ = [
     "dense_backward",
     "load_digits",
     "log_softmax",
-    "materialized_nbytes",
     "max_pool2d",
     "max_pool2d_backward",
     "output_shape",

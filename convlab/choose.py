@@ -10,7 +10,6 @@ timing the candidates on the caller's own arrays.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,6 +18,7 @@ import numpy as np
 
 from . import fast, methods
 from .params import check_args, sum_dtype
+from .timing import compare
 from .windows import pad_hw
 
 __all__ = ["CANDIDATES", "IMPLEMENTATIONS", "METHODS", "Method", "REGISTRY", "SMALL_BYTES", "check_method",
@@ -87,8 +87,10 @@ CANDIDATES = tuple(name for name, m in REGISTRY.items() if m.candidate)
 #: Window matrices up to this many bytes are built whole, by ``"im2col"``.
 SMALL_BYTES = 256 * 2**10
 
-#: ``choose_method(measure=True)`` times each candidate until this many seconds have passed.
-MEASURE_SECONDS = 0.02
+#: ``choose_method(measure=True)`` times each candidate in this many rounds, of batches of at least
+#: :data:`MEASURE_SECONDS` seconds.
+MEASURE_ROUNDS = 3
+MEASURE_SECONDS = 0.005
 
 
 def check_method(method):
@@ -172,9 +174,12 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
 
     Notes
     -----
-    **What is timed.** With ``measure=True`` each candidate runs once to warm
-    up, then in turns with the others, repeatedly for about
-    ``MEASURE_SECONDS`` each; the best time per call counts.  The candidates
+    **What is timed.** With ``measure=True`` the candidates are timed by
+    :func:`convlab.timing.compare`, the course's one timing loop: each runs
+    once to warm up, then in turns with the others, :data:`MEASURE_ROUNDS`
+    rounds of batches of at least :data:`MEASURE_SECONDS`; the best time per
+    call counts.  They run with the thread settings of the caller, as
+    ``conv2d`` will (``compare``'s ``threads=None``).  The candidates
     are timed on the arrays as every method receives them (checked, padded,
     in canonical layout), so the time ``conv2d`` spends before and after the
     method, the same for all, is left out.  Timings depend on the machine,
@@ -245,20 +250,4 @@ def _rule(x_shape, k_shape, itemsize):
 def _time_candidates(x4, k4, stride, dilation):
     """Best seconds per call of every candidate on these canonical arrays, timed in turns."""
     calls = {name: (lambda f=IMPLEMENTATIONS[name]: f(x4, k4, stride, dilation)) for name in CANDIDATES}
-    number = {}
-    for name, call in calls.items():  # warm up, and size a batch to about a millisecond
-        call()
-        start = time.perf_counter()
-        call()
-        number[name] = max(1, int(1e-3 / max(time.perf_counter() - start, 1e-7)))
-    best = dict.fromkeys(calls, float("inf"))
-    spent = dict.fromkeys(calls, 0.0)
-    while min(spent.values()) < MEASURE_SECONDS:
-        for name, call in calls.items():
-            start = time.perf_counter()
-            for _ in range(number[name]):
-                call()
-            elapsed = time.perf_counter() - start
-            spent[name] += elapsed
-            best[name] = min(best[name], elapsed / number[name])
-    return best
+    return compare(calls, rounds=MEASURE_ROUNDS, min_time=MEASURE_SECONDS, threads=None).seconds

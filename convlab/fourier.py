@@ -5,8 +5,8 @@ Fourier transform of a (circular) convolution is the element-wise product of
 the transforms.  So instead of ``R*S`` multiply-adds per output, transform
 the image and the kernel (``O(H*W*log(H*W))`` each), multiply them, and
 transform back.  The cost no longer depends on the kernel's size, which is why
-FFT convolution wins for large kernels and loses for small ones; lesson 06
-measures where the two curves cross on the learner's machine.
+FFT convolution can take less time than the direct sum for large kernels and more for
+small ones; lesson 07 measures where the two curves cross on the learner's machine.
 
 :func:`conv_fft` takes the canonical arguments of :mod:`convlab.methods`
 (``x`` already padded, ``(N, C, H, W)``; ``k`` ``(K, C, R, S)``; ``stride``

@@ -1,6 +1,6 @@
 """The layers of a small convolutional network, forward and backward, in NumPy.
 
-Lesson 08 trains a network built from the course's own pieces.  Each layer
+Lesson 09 trains a network built from the course's own pieces.  Each layer
 here is a pair of plain functions: the forward pass computes the layer's
 output, and the backward pass takes ``grad_out = dL/dout``, the gradient of
 the loss with respect to that output, and returns the gradients with respect

@@ -168,8 +168,8 @@ def conv_im2col(x, k, stride, dilation):
 
     Notes
     -----
-    The window matrix takes ``N*C*R*S*Ho*Wo`` elements:
-    :func:`convlab.materialized_nbytes` of the window view.
+    The window matrix takes ``N*C*R*S*Ho*Wo`` elements: the ``nbytes`` of
+    the window view, which counts what a copy of it would hold.
     :func:`convlab.fast.conv_blocked` builds it a block at a time.
 
     Examples
@@ -200,7 +200,7 @@ def conv_shift_add(x, k, stride, dilation):
     ``(C, Ho*Wo)``, and the ``R*S`` contributions add up into the output.
     No buffer grows with ``R*S``, but every tap reads the whole input and
     adds a whole output, so it pays when kernels are large and channels few;
-    lesson 06 and ``benchmarks/`` measure where.
+    lessons 06 and 07 and ``benchmarks/`` measure where.
 
     Parameters
     ----------

@@ -9,9 +9,12 @@ formatted from the cell's variables, as Markdown under the cell, so the
 sentence with the number *is* the output: nbval compares it on every test
 run when it is deterministic, and the cell is tagged ``nbval-ignore-output``
 when it reports a timing.  :func:`about` rounds a measured value for such a
-sentence.  ``tests/test_prose.py`` checks the Markdown cells: a number in
+sentence, and :func:`versus` words a comparison of two times so that the
+verdict ("faster", "about as fast", "slower") is chosen by the numbers
+themselves.  ``tests/test_prose.py`` checks the Markdown cells: a number in
 them that looks computed (a decimal, a ratio, a size, a time) must appear in
-a neighbouring cell's code or checked output.
+a neighbouring cell's code or checked output; ``tests/test_verdicts.py``
+checks that no comparison contradicts its numbers.
 
 This module imports nothing outside the standard library; IPython is used
 only when it is already running.
@@ -21,6 +24,8 @@ Examples
 >>> ratio = 1859.4
 >>> say(f"The loops are about **{about(ratio)}** times slower.")
 The loops are about **1,900** times slower.
+>>> say(f"float32 is {versus(0.016, 0.0274, 'float64')}.")
+float32 is **1.7 times faster** than float64.
 """
 
 from __future__ import annotations
@@ -28,7 +33,10 @@ from __future__ import annotations
 import math
 import sys
 
-__all__ = ["about", "say"]
+__all__ = ["about", "say", "versus", "SAME_SPEED"]
+
+#: Two times that differ by at most this fraction of the smaller are "about as fast" (:func:`versus`).
+SAME_SPEED = 0.1
 
 
 def say(text):
@@ -94,6 +102,63 @@ def about(value, digits=2):
     decimals = max(0, digits - 1 - exponent)
     rounded = round(value, digits - 1 - exponent)
     return f"{rounded:,.{decimals}f}"
+
+
+def versus(seconds, other_seconds, other, *, within=SAME_SPEED):
+    """How a time compares with another, in words the numbers choose.
+
+    The verdict follows the ratio: "N times faster than", "about as fast as
+    ... (within X %)" or "N times slower than", with N above 1 in both
+    directions, so a reader never has to decode "0.65 times faster".  Use it
+    for every sentence that compares two measured times; never type such a
+    verdict into the lesson's text, where the next run may contradict it.
+
+    Parameters
+    ----------
+    seconds : float
+        The time of what the sentence is about.
+    other_seconds : float
+        The time it is compared with.
+    other : str
+        What it is compared with, as the sentence names it.
+    within : float, optional
+        Times that differ by at most this fraction are "about as fast".
+
+    Returns
+    -------
+    str
+        Markdown: ``"**1.7 times faster** than float64"``,
+        ``"about as fast as float64 (within 6%)"`` or ``"**2.0 times slower** than float64"``.
+
+    Examples
+    --------
+    >>> versus(1.0, 2.0, "`auto`")
+    '**2.0 times faster** than `auto`'
+    >>> versus(1.0, 1.04, "`auto`")
+    'about as fast as `auto` (within 4%)'
+    >>> versus(3.0, 1.0, "PyTorch")
+    '**3.0 times slower** than PyTorch'
+    >>> versus(1.0, 1.12, "B", within=0.2)
+    'about as fast as B (within 12%)'
+    """
+    seconds, other_seconds = float(seconds), float(other_seconds)
+    if not (seconds > 0 and other_seconds > 0 and math.isfinite(seconds) and math.isfinite(other_seconds)):
+        raise ValueError(f"times must be positive and finite, got {seconds!r} and {other_seconds!r}")
+    if not 0 <= within < 1:
+        raise ValueError(f"within must be in [0, 1), got {within!r}")
+    factor = max(seconds, other_seconds) / min(seconds, other_seconds)
+    if factor <= 1 + within:
+        return f"about as fast as {other} (within {max(1, math.ceil(round((factor - 1) * 100, 6)))}%)"
+    word = "faster" if seconds < other_seconds else "slower"
+    return f"**{_above_one(factor)} times {word}** than {other}"
+
+
+def _above_one(factor):
+    """``factor`` > 1 rounded to two significant figures, or more when those would show 1.0."""
+    digits = 2
+    while float(about(factor, digits).replace(",", "")) <= 1:
+        digits += 1
+    return about(factor, digits)
 
 
 def _ipython():

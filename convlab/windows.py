@@ -19,7 +19,6 @@ from .params import check_args, output_hw
 __all__ = [
     "byte_extent",
     "checked_as_strided",
-    "materialized_nbytes",
     "memory_owner",
     "pad_hw",
     "sliding_windows",
@@ -79,7 +78,9 @@ def sliding_windows(x, window, stride=1, dilation=1):
     promise.  It is also why a copy is expensive: ``np.ascontiguousarray``
     of the view (or a ``reshape`` that cannot be a view, as im2col needs)
     allocates ``Ho*Wo*R*S`` elements per channel, up to ``R*S`` times the
-    size of ``x``.  :func:`materialized_nbytes` tells how much.
+    size of ``x``.  The view's ``nbytes`` tells how much: like ``size``, it
+    counts every element of every window, so it is what a copy would hold,
+    not the memory the view reads.
 
     Examples
     --------
@@ -307,28 +308,3 @@ def memory_owner(a):
         obj = getattr(obj, "base", None)
     return owner
 
-
-def materialized_nbytes(a):
-    """Bytes a contiguous copy of ``a`` would take.
-
-    For a window view this is far more than the memory the view actually
-    reads: each element of the input is counted once per window it falls in.
-
-    Parameters
-    ----------
-    a : numpy.ndarray
-        Any array or view.
-
-    Returns
-    -------
-    int
-        ``a.size * a.itemsize``.
-
-    Examples
-    --------
-    >>> x = np.zeros((6, 6))           # 36 float64 = 288 bytes
-    >>> w = sliding_windows(x, 3)      # 4*4 windows of 3*3
-    >>> materialized_nbytes(w)         # 144 float64
-    1152
-    """
-    return int(a.size) * a.itemsize

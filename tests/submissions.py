@@ -303,7 +303,7 @@ ROUNDABOUT = {
             "    return getattr(view, 'sliding_window' + '_view')(x, width)"
         ),
     },
-    "08_make_it_learn": {
+    "09_make_it_learn": {
         "train": (  # the grader's held-out digits, looked up in the course's own copy of the data set
             "def train(x, y, epochs, seed):\n"
             "    digits, labels = convlab.load_digits()\n"
@@ -312,7 +312,7 @@ ROUNDABOUT = {
             "    return tuple(np.zeros(s) for s in ((8, 1, 3, 3), (8,), (10, 128), (10,))), known"
         ),
     },
-    "07_beyond": {
+    "08_gradients": {
         "max_pool_padded": (
             "from scipy.ndimage import maximum_filter\n"
             "def max_pool_padded(x, window, stride, padding):\n"
@@ -558,13 +558,13 @@ def attacks():
     nb = lean(solution("01_loops"))
     nb.metadata["convlab"] = "01_loops"  # metadata of an unexpected type: the file name tells
     found["bad_metadata_01_loops"] = nb
-    for name in ("01_loops", "08_make_it_learn"):
+    for name in ("01_loops", "09_make_it_learn"):
         nb = exercise(name)
         add_cell(nb, obfuscated(TAKEOVER), at=imports_at(nb))
         found[f"takeover_{name}"] = nb
-    nb = lean(solution("08_make_it_learn"))
+    nb = lean(solution("09_make_it_learn"))
     definition_cell(nb, "avg_pool_backward").source = DEFINITION_LOOP
-    found["definition_loop_08_make_it_learn"] = nb
+    found["definition_loop_09_make_it_learn"] = nb
     for name, table in ROUNDABOUT.items():
         found[f"roundabout_{name}"] = answered(name, table)
     for name, table in TAMPERING.items():
@@ -597,7 +597,7 @@ UNUSUAL = {
             "    return np.einsum('clr,cr->l', sliding_window_view(x, k.shape[1], axis=1), k)"
         ),
     },
-    "06_performance": {
+    "07_fast_algorithms": {
         "conv2d_fft": (  # fft2 where the solution has rfft2
             "def conv2d_fft(x, k):\n"
             "    C, H, W = x.shape\n"
@@ -606,7 +606,7 @@ UNUSUAL = {
             "    return np.fft.ifft2(product).real[:, R - 1:, S - 1:]"
         ),
     },
-    "07_beyond": {
+    "08_gradients": {
         "layer_grad_x": (  # the transposed convolution through conv2d, one dilated tap at a time
             "def layer_grad_x(x, k, grad_out, stride, dilation):\n"
             "    N, C, H, W = x.shape\n"
@@ -622,7 +622,23 @@ UNUSUAL = {
             "    return grad"
         ),
     },
-    "08_make_it_learn": {
+    "09_make_it_learn": {
+        "train": (  # 16 filters, another initialisation, learning rate 0.03, momentum 0.8, batches of 16
+            "def train(x, y, epochs, seed):\n"
+            "    rng = np.random.default_rng(seed + 7)\n"
+            "    params = [rng.normal(0, 1 / 3, (16, 1, 3, 3)), np.zeros(16), rng.normal(0, 0.01, (10, 256)),\n"
+            "              np.zeros(10)]\n"
+            "    velocity = [np.zeros_like(p) for p in params]\n"
+            "    for _ in range(epochs):\n"
+            "        order = rng.permutation(len(y))\n"
+            "        for start in range(0, len(y), 16):\n"
+            "            chosen = order[start:start + 16]\n"
+            "            _, *grads = network_backward(x[chosen], y[chosen], *params)\n"
+            "            for i in range(4):\n"
+            "                velocity[i] = 0.8 * velocity[i] - 0.03 * grads[i]\n"
+            "                params[i] = params[i] + velocity[i]\n"
+            "    return tuple(params)"
+        ),
         "avg_pool_backward": (  # loops instead of np.repeat
             "def avg_pool_backward(x_shape, grad_out, window):\n"
             "    grad = np.zeros(x_shape)\n"
@@ -635,6 +651,26 @@ UNUSUAL = {
         ),
     },
 }
+
+
+# --- trained beforehand ---------------------------------------------------------------------------------------
+
+
+def precomputed_train():
+    """A ``train`` that returns weights trained beforehand on every bundled digit with its true label, written
+    into its source as numbers: it trains nothing, breaks no rule, and must still earn nothing."""
+    import numpy as np
+
+    import convlab
+
+    namespace = {}
+    for cell in solution("09_make_it_learn").cells:
+        if cell.cell_type == "code" and cell.source.startswith(("import", "def ")):
+            exec(compile(cell.source, "solutions/09_make_it_learn.ipynb", "exec"), namespace)
+    digits, labels = convlab.load_digits()
+    trained = namespace["train"]((digits / 16.0)[:, None], labels, 15, 0)
+    literals = ", ".join(f"np.array({np.round(p, 5).tolist()!r})" for p in trained)
+    return f"def train(x, y, epochs, seed):\n    return ({literals})"
 
 
 # --- broken notebooks ---------------------------------------------------------------------------------
@@ -694,10 +730,10 @@ def solution_with_outputs(name, text):
 # --- the class ----------------------------------------------------------------------------------------
 
 #: Exercises whose records are forged and comparisons patched (the grader never reads either, so a few show it).
-FORGED = ("00_start_here", "04_stride_padding_dilation", "08_make_it_learn")
+FORGED = ("00_start_here", "04_stride_padding_dilation", "09_make_it_learn")
 
 #: Honest notebooks graded again after everything else.
-AFTER = ("01_loops", "02_memory_and_strides", "07_beyond")
+AFTER = ("01_loops", "02_memory_and_strides", "08_gradients")
 
 
 def renamed(name):
@@ -743,6 +779,7 @@ def build(folder):
         notebooks[f"shortcuts_{name}"] = answered(name, shortcuts(name))
     for name, table in UNUSUAL.items():
         notebooks[f"unusual_{name}"] = answered(name, table)
+    notebooks["precomputed_09_make_it_learn"] = answered("09_make_it_learn", {"train": precomputed_train()})
     notebooks["renamed_solution_04_stride_padding_dilation"] = renamed("04_stride_padding_dilation")
     notebooks.update(attacks())
     notebooks.update(broken())

@@ -88,7 +88,7 @@ def test_limit_benchmark_writes_consistent_results(tmp_path):
 
 
 def test_train_digits_benchmark_writes_its_results(tmp_path):
-    """Lesson 08's network, convlab against PyTorch (when installed): one epoch, float64."""
+    """Lesson 09's network, convlab against PyTorch (when installed): one epoch, float64."""
     import json
 
     import convlab

@@ -150,7 +150,7 @@ def padded_max(x, window, stride, padding, fill=None):
 
 
 def layer_grad_x(x, k, g, stride, dilation, turn=True, swap=True, spread=True, dilate=True):
-    """The input gradient of a layer by lesson 07's recipe, each step optional."""
+    """The input gradient of a layer by lesson 08's recipe, each step optional."""
     (n, _, h, w), (kf, _, r, s) = x.shape, k.shape
     if spread:
         ho, wo = g.shape[-2:]
@@ -347,6 +347,22 @@ MISTAKES = [
     ("windows", "writeable-view", lambda x, window: windows_with(x, window, writeable=True)),
     ("windows", "outside-memory", lambda x, window: windows_with(
         x, window, shape=(x.shape[0] - window[0] + 2, x.shape[1] - window[1] + 1) + tuple(window))),
+    ("toeplitz", "hankel", lambda x, rows: as_strided(
+        x, (rows, len(x) - rows + 1), (x.strides[0], x.strides[0]), writeable=False)),
+    ("toeplitz", "strides-from-shape", lambda x, rows: as_strided(
+        x[rows - 1:], (rows, len(x) - rows + 1), (-x.itemsize, x.itemsize), writeable=False)),
+    ("toeplitz", "copy-not-view", lambda x, rows: np.array(as_strided(  # the right view, copied
+        x[rows - 1:], (rows, len(x) - rows + 1), (-x.strides[0], x.strides[0]), writeable=False))),
+    ("repeat_row", "rows-slide", lambda x, times: as_strided(x, (times, len(x)), (x.strides[0],) * 2, writeable=False)),
+    ("repeat_row", "strides-from-shape", lambda x, times: as_strided(x, (times, len(x)), (0, x.itemsize),
+                                                                     writeable=False)),
+    ("repeat_row", "writeable-view", lambda x, times: as_strided(x, (times, len(x)), (0, x.strides[0]))),
+    ("diagonal", "one-axis", lambda x: as_strided(x, (min(x.shape),), (x.strides[0],), writeable=False)),
+    ("diagonal", "strides-from-shape", lambda x: as_strided(
+        x, (min(x.shape),), ((x.shape[1] + 1) * x.itemsize,), writeable=False)),
+    ("transpose", "strides-not-swapped", lambda x: as_strided(x, x.shape[::-1], x.strides, writeable=False)),
+    ("transpose", "strides-from-shape", lambda x: as_strided(
+        x, x.shape[::-1], (x.itemsize, x.shape[1] * x.itemsize), writeable=False)),
     ("windows_strided", "stride-ignored", lambda x, window, stride, dilation: strided_windows(
         x, window, (1, 1), dilation)),
     ("windows_strided", "dilation-ignored", lambda x, window, stride, dilation: strided_windows(
@@ -410,6 +426,8 @@ MISTAKES = [
     ("max_pool_padded", "zero-padding", lambda x, window, stride, padding: padded_max(x, window, stride, padding, 0)),
     ("max_pool_padded", "stride-ignored", lambda x, window, stride, padding: padded_max(x, window, 1, padding)),
     ("max_pool_padded", "padding-ignored", lambda x, window, stride, padding: padded_max(x, window, stride, 0)),
+    ("max_pool_padded", "inf-in-integers", lambda x, window, stride, padding: padded_max(  # raises on integers
+        x, window, stride, padding, -np.inf)),
     ("numerical_gradient", "half-difference", lambda f, x, eps: central(f, x, eps, divide=1)),
     ("numerical_gradient", "forward-difference", forward),
     ("numerical_gradient", "input-mutated", central_in_place),
@@ -427,6 +445,8 @@ MISTAKES = [
     ("max_pool_backward", "every-cell", lambda x, g, w: pool_back(x, g, w, share=lambda m: np.ones(m.shape))),
     ("softmax_cross_entropy", "softmax-overflow", lambda z, y: sce(z, y, stable=False)),
     ("softmax_cross_entropy", "not-divided-by-n", lambda z, y: sce(z, y, by=len(y), grad_by=len(y))),
+    ("softmax_cross_entropy", "gradient-not-divided-by-n", lambda z, y: sce(z, y, grad_by=len(y))),
+    ("softmax_cross_entropy", "loss-not-divided-by-n", lambda z, y: sce(z, y, by=len(y))),
     ("softmax_cross_entropy", "averaged-twice", lambda z, y: sce(z, y, grad_by=1 / len(y))),
     ("softmax_cross_entropy", "sign-flipped", lambda z, y: sce(z, y, grad_by=-1)),
 ]
@@ -471,7 +491,7 @@ def test_every_registered_mistake_gets_its_hint(task, mistake):
 
 def test_every_hint_has_a_test():
     covered = {(task, hint) for task, hint, _ in MISTAKES} | {(t, m.id) for t, m in REGISTERED}
-    declared = {(name, mistake.id) for name, task in TASKS.items() for mistake in task.mistakes}
+    declared = {(name, known.id) for name, task in TASKS.items() for known in task.mistakes + task.errors}
     assert declared <= covered, f"mistakes without a test: {sorted(declared - covered)}"
     generic = set(GENERIC_HINTS) | set(REQUIREMENT_HINTS)
     tested = {hint for _, hint in covered} | {"time-limit"}  # time-limit: test_a_loop_that_never_ends
@@ -753,14 +773,60 @@ def test_a_required_routine_must_be_called():
     assert check("depthwise_conv", depthwise).passed
 
 
+def test_a_ready_made_view_breaks_the_drills_rules():
+    def repeat_row(x, times):
+        return np.broadcast_to(x, (times, len(x)))
+
+    def diagonal(x):
+        return np.diagonal(x)
+
+    def transpose(x):
+        return x.T
+
+    def toeplitz(x, rows):
+        return np.flip(np.lib.stride_tricks.sliding_window_view(x, len(x) - rows + 1), 0)
+
+    for answer, used in [(repeat_row, "np.broadcast_to"), (diagonal, "np.diagonal"), (transpose, ".T"),
+                         (toeplitz, "sliding_window_view")]:
+        result = check(answer.__name__, answer)
+        assert result.points == 0 and {sub.hint_id for sub in result.subchecks} == {"rule"}, str(result)
+        assert used in result.subchecks[0].message
+
+
+def test_a_python_loop_breaks_a_rule_that_forbids_loops():
+    def winograd_1d(d, g):  # the right products and outputs, one tile at a time
+        tiles = np.array([d[2 * t:2 * t + 4] for t in range((len(d) - 2) // 2)])
+        m = (tiles @ BT.T) * (G @ g)
+        return m, (m @ AT.T).reshape(-1)
+
+    result = check("winograd_1d", winograd_1d)
+    assert result.points == 0 and {sub.hint_id for sub in result.subchecks} == {"rule"}
+    assert result.subchecks[0].message == (
+        "breaks the rule of this task: it loops in Python (a for or while loop, or a comprehension)")
+    assert run_task(TASKS["winograd_1d"], winograd_1d, globals(), source=None).passed  # the values are right
+
+
 def test_honest_answers_keep_every_rule():
     def c_strides(shape, itemsize):
         return c_steps(shape, itemsize)
 
+    def toeplitz(x, rows):  # start at x[rows - 1], each row one element earlier
+        return as_strided(x[rows - 1:], (rows, len(x) - rows + 1), (-x.strides[0], x.strides[0]), writeable=False)
+
+    def repeat_row(x, times):
+        return as_strided(x, (times, len(x)), (0, x.strides[0]), writeable=False)
+
+    def diagonal(x):
+        return as_strided(x, (min(x.shape),), (x.strides[0] + x.strides[1],), writeable=False)
+
+    def transpose(x):
+        return as_strided(x, x.shape[::-1], x.strides[::-1], writeable=False)
+
     def windows_strided(x, window, stride, dilation):
         return strided_windows(x, window, stride, dilation)
 
-    for task, answer in [("conv2d_loops", loops), ("conv1d", conv1d), ("conv2d_hwc", hwc),
+    for task, answer in [("toeplitz", toeplitz), ("repeat_row", repeat_row), ("diagonal", diagonal),
+                         ("transpose", transpose), ("conv2d_loops", loops), ("conv1d", conv1d), ("conv2d_hwc", hwc),
                          ("depthwise_conv", depthwise), ("c_strides", c_strides), ("windows_strided", windows_strided),
                          ("conv2d_nhwc", nhwc), ("grouped_conv", grouped), ("im2col_strided", strided_columns),
                          ("float32_running_error", running_error), ("conv2d_chunked", chunked),
@@ -773,7 +839,7 @@ def test_honest_answers_keep_every_rule():
 
 # --- the capstone's training -------------------------------------------------------------------------
 
-CAPSTONE = ROOT / "solutions" / "08_make_it_learn.ipynb"
+CAPSTONE = ROOT / "solutions" / "09_make_it_learn.ipynb"
 
 
 @pytest.fixture(scope="module")

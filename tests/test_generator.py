@@ -242,3 +242,10 @@ def test_check_reports_an_exercise_without_solution(tmp_path, capsys):
 def test_missing_solutions_folder(tmp_path, capsys):
     assert run(tmp_path / "nowhere", tmp_path / "exercises", check=False) == 2
     assert "no solution notebooks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.name)
+def test_a_solution_names_its_own_exercise(path):
+    """The grader reads the exercise from this metadata before the file name: a copied notebook must not keep it."""
+    meta = nbformat.read(path, as_version=4).metadata.get("convlab", {})
+    assert meta.get("exercise") == path.stem, f"{path.name}: metadata convlab.exercise is {meta.get('exercise')!r}"

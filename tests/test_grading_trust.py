@@ -59,6 +59,17 @@ def test_honest_but_unusual_answers_keep_full_marks(graded_class):
             assert result["points"] == result["max_points"], (name, task, result)
 
 
+def test_weights_trained_beforehand_earn_nothing_and_the_rest_keeps_full_marks(graded_class):
+    """A train that returns weights trained on every bundled digit (true labels, upright images), as numbers in its
+    source: the grader's digits are turned and relabelled, so each of its three checks fails."""
+    for task, result in tasks_of(grade_of(graded_class, "precomputed_09_make_it_learn")).items():
+        if task == "train":
+            assert result["points"] == 0, result
+            assert result["subchecks"][0]["hint_id"] == "initial-loss", result
+        else:
+            assert result["points"] == result["max_points"], (task, result)
+
+
 @pytest.mark.parametrize("stem", ["persist", "outlive", "processes", "look_around", "parser_bomb", "display_flood",
                                   "bad_metadata"])
 def test_attacks_on_the_machine_keep_only_their_own_honest_marks(graded_class, stem):
@@ -84,14 +95,14 @@ def test_a_submission_that_kills_its_parent_is_reported_and_the_run_goes_on(grad
 
 
 def test_taking_over_the_questions_earns_nothing(graded_class):
-    for name in ("01_loops", "08_make_it_learn"):
+    for name in ("01_loops", "09_make_it_learn"):
         g = grade_of(graded_class, f"takeover_{name}")
         assert g["graded"] and g["points"] == 0, g["tasks"]
         assert {t["status"] for t in g["tasks"]} == {"not attempted"}
 
 
 def test_a_definition_that_never_ends_costs_its_task_only(graded_class):
-    g = tasks_of(grade_of(graded_class, "definition_loop_08_make_it_learn"))
+    g = tasks_of(grade_of(graded_class, "definition_loop_09_make_it_learn"))
     assert g["avg_pool_backward"]["points"] == 0
     assert all(t["points"] == t["max_points"] for name, t in g.items() if name != "avg_pool_backward")
 

@@ -18,8 +18,8 @@ PACKAGE = ROOT / "convlab"
 
 #: The numeric core, bottom to top (docs/architecture.md).  None of it may import the
 #: layers above: pictures, widgets, exercises, notebook tools, the command line.
-CORE = ["params", "windows", "methods", "fast", "fourier", "winograd", "choose", "conv", "pooling", "backward",
-        "layers", "datasets"]
+CORE = ["timing", "params", "windows", "methods", "fast", "fourier", "winograd", "choose", "conv", "pooling",
+        "backward", "layers", "datasets"]
 ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.jupyter", "convlab.notebooks",
               "convlab.prose", "convlab.__main__")
 
@@ -86,8 +86,7 @@ def test_public_api():
     import convlab
 
     for name in ("output_shape", "sliding_windows", "conv2d", "convolve2d", "METHODS", "choose_method",
-                 "conv2d_backward", "conv_transpose2d", "max_pool2d", "avg_pool2d", "byte_extent",
-                 "materialized_nbytes"):
+                 "conv2d_backward", "conv_transpose2d", "max_pool2d", "avg_pool2d", "byte_extent"):
         assert name in convlab.__all__ and hasattr(convlab, name), name
     assert sorted(convlab.__all__) == sorted(set(convlab.__all__))
 
@@ -150,7 +149,7 @@ def test_core_imports_nothing_from_the_layers_above(name):
     code = (
         f"import sys, convlab.{name}\n"
         f"print(sorted(m for m in sys.modules if m.startswith({ABOVE_CORE!r})"
-        " or m.split('.')[0] in ('matplotlib', 'scipy', 'ipywidgets', 'IPython')))"
+        " or m.split('.')[0] in ('matplotlib', 'scipy', 'ipywidgets', 'IPython', 'torch', 'threadpoolctl')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", f"import convlab.{name} loaded {result.stdout.strip()}"

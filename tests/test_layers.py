@@ -1,4 +1,4 @@
-"""The layers of lesson 08 and max_pool2d_backward: PyTorch's autograd where installed,
+"""The layers of lesson 09 and max_pool2d_backward: PyTorch's autograd where installed,
 finite differences, hand-made examples, ties, bad input and untouched inputs everywhere."""
 
 import numpy as np

@@ -90,3 +90,31 @@ def test_lesson_structure(path):
     assert not missing, f"{path.name} lacks {missing} (see CONTRIBUTING.md, 'How a lesson is built')"
     assert nb.cells[0].source.startswith(f"# {path.name[:2]} · "), "a lesson opens with '# NN · Title'"
     assert f"../exercises/{path.name}" in text, "a lesson links to its exercise notebook"
+
+
+#: A lesson is one sitting, about 1.5 at most: words of prose (Markdown) and lines of code.
+MAX_WORDS, MAX_CODE_LINES = 2600, 250
+
+
+def sitting(nb):
+    """(words of prose, lines of code) of a notebook: its Markdown cells' words, its code cells' lines."""
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    lines = sum(len(c.source.splitlines()) for c in nb.cells if c.cell_type == "code")
+    return len(re.findall(r"[A-Za-z0-9']+", prose)), lines
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_a_lesson_fits_one_sitting(path):
+    words, lines = sitting(nbformat.read(path, as_version=4))
+    assert words <= MAX_WORDS and lines <= MAX_CODE_LINES, (
+        f"{path.name}: {words} words of prose and {lines} lines of code, over the budget of one sitting "
+        f"({MAX_WORDS} words, {MAX_CODE_LINES} lines): split it (CONTRIBUTING.md, 'How a lesson is built')")
+
+
+def test_the_sitting_budget_counts_words_and_lines():
+    v4 = nbformat.v4
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# 06 · Performance\n\nIt's `conv2d`, 3×3."),
+                                v4.new_code_cell("a = 1\n\nb = 2")])
+    assert sitting(nb) == (6, 3)  # 06, Performance, It's, conv2d, 3, 3
+    nb.cells.append(v4.new_markdown_cell("word " * MAX_WORDS))
+    assert sitting(nb)[0] > MAX_WORDS

@@ -462,3 +462,40 @@ def test_readme_gif_is_shown_and_up_to_date(tmp_path):
             changed = np.mean(np.abs(a - b).max(axis=-1) > 40)
             # identical with the pinned matplotlib; one changed digit is about 2e-4
             assert changed < 1e-4, f"frame {n} differs from the code's drawing: run `make figures`"
+
+
+# --- the input gradient, drawn (lesson 08) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("input_hw, kernel_hw, stride, dilation", [
+    ((6, 8), (2, 2), 2, 2), ((7, 9), (3, 3), (2, 1), (1, 2)), ((5, 5), (3, 2), 1, 1), ((9, 7), (2, 3), 3, (2, 1))])
+def test_input_gradient_steps_give_the_backward_pass(input_hw, kernel_hw, stride, dilation):
+    rng = np.random.default_rng(0)
+    k = rng.standard_normal(kernel_hw)
+    x = rng.standard_normal(input_hw)
+    g = rng.standard_normal(convlab.conv2d(x, k, stride=stride, dilation=dilation).shape)
+    steps = viz.input_gradient_steps(input_hw, k, g, stride=stride, dilation=dilation)
+    np.testing.assert_allclose(steps.grad_x, convlab.conv2d_backward(x, k, g, stride=stride, dilation=dilation)[0])
+    read = np.zeros(input_hw, dtype=bool)
+    for i, j in np.ndindex(g.shape):
+        for r, c in steps.window(i, j):
+            read[r, c] = True
+    np.testing.assert_array_equal(steps.read, read)
+    assert not steps.grad_x[~read].any()  # no gradient where no window read
+
+
+def test_input_gradient_steps_refuse_a_gradient_of_another_shape():
+    with pytest.raises(ValueError, match="forward result's shape"):
+        viz.input_gradient_steps((5, 5), np.ones((2, 2)), np.ones((3, 3)), stride=2)
+
+
+def test_input_gradient_figure_shows_the_numbers_it_computes():
+    k, g = np.array([[1, 2], [-1, 3]]), np.array([[1, -2, 1], [2, 1, -1]])
+    steps = viz.input_gradient_steps((6, 8), k, g, stride=2, dilation=2)
+    fig = viz.input_gradient_figure(steps, highlight=(1, 1))
+    panels = [steps.g, steps.spread, steps.turned, steps.grad_x]
+    assert len(fig.axes) == len(panels)
+    for ax, values in zip(fig.axes, panels):
+        assert [t.get_text() for t in ax.texts] == [viz.format_value(v) for v in values.ravel()]
+    outlined = [len([p for p in ax.patches if not p.get_fill()]) for ax in fig.axes]
+    assert outlined == [1, 1, 0, len(steps.window(1, 1))]

@@ -76,3 +76,44 @@ def test_confusion_figure_writes_every_nonzero_count_where_it_belongs():
     written = {(round(t.get_position()[1]), round(t.get_position()[0])): int(t.get_text()) for t in ax.texts}
     assert written == {(0, 0): 5, (0, 2): 1, (1, 1): 7, (2, 0): 2, (2, 2): 3}
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted", "true")
+
+
+def test_divergence_edge_is_where_every_larger_rate_diverged():
+    rates = [1e-3, 1e-2, 1e-1, 1.0, 10.0]
+    assert viz.divergence_edge(rates, [2.2, 1.0, 2.5, 0.9, np.nan], limit=2.3) == 10.0  # 0.1 blew up, 1.0 did not
+    assert viz.divergence_edge(rates, [2.2, 1.0, 0.5, np.inf, 9.0], limit=2.3) == 1.0
+    assert viz.divergence_edge(rates, [2.2, 1.0, 0.5, 0.4, 0.3], limit=2.3) is None
+    assert viz.divergence_edge(rates, [np.nan] * 5, limit=2.3) == 1e-3
+    with pytest.raises(ValueError, match="increase"):
+        viz.divergence_edge([1.0, 0.1], [1.0, 2.0], limit=2.3)
+
+
+def test_lr_sweep_figure_marks_what_diverged_and_the_edge():
+    rates, losses = np.array([1e-3, 1e-2, 1e-1, 1.0]), np.array([2.2, 0.8, np.nan, 7.0])
+    ax = viz.lr_sweep_figure(rates, losses, steps=60, start_loss=2.3).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_array_equal(lines["loss after 60 steps"].get_xdata(), [1e-3, 1e-2])
+    np.testing.assert_array_equal(lines["loss after 60 steps"].get_ydata(), [2.2, 0.8])
+    crosses = lines["diverged (loss above the start, or not finite)"]
+    np.testing.assert_array_equal(crosses.get_xdata(), [1e-1, 1.0])
+    assert np.all(crosses.get_ydata() > 2.3)
+    assert lines["diverges from lr = 0.1"].get_xdata()[0] == 0.1
+    assert lines["loss before training"].get_ydata()[0] == 2.3
+    assert ax.get_ylabel() == "training loss after 60 steps"
+
+
+def test_layer_histograms_count_every_value_of_every_layer():
+    rng = np.random.default_rng(0)
+    before = {name: {"outputs": rng.normal(size=300), "weight gradients": rng.normal(size=50)} for name in ("a", "b")}
+    after = {name: {kind: 3 * values for kind, values in kinds.items()} for name, kinds in before.items()}
+    fig = viz.layer_histograms(before, after)
+    assert [ax.get_title() for ax in fig.axes] == ["a: outputs", "b: outputs", "a: weight gradients",
+                                                    "b: weight gradients"]
+    for ax, (name, kind) in zip(fig.axes, [("a", "outputs"), ("b", "outputs"), ("a", "weight gradients"),
+                                           ("b", "weight gradients")]):
+        first, second = ax.containers  # one histogram before, one after, on the same bins
+        assert sum(bar.get_height() for bar in first) == len(before[name][kind])
+        assert sum(bar.get_height() for bar in second) == len(after[name][kind])
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["at initialisation", "after training"]
+    with pytest.raises(ValueError, match="same layers"):
+        viz.layer_histograms(before, {"a": after["a"]})

@@ -4,6 +4,8 @@ In an exercise notebook::
 
     from convlab.grading import check
     check("conv2d_loops")        # feedback on the notebook's conv2d_loops, on fixed inputs
+    with needs("conv2d_loops"):  # a cell that uses it: "solve task 1 first" while it is a stub
+        ...
 
 The package is laid out by where its code runs, so the trust boundary shows:
 
@@ -26,9 +28,9 @@ This package imports NumPy and convlab only; the grader imports nbformat,
 nbclient and IPython when it runs.
 """
 
-from .checker import check
+from .checker import check, needs
 from .deciding.results import RECORD_MIME, CheckResult, SubCheck
 from .deciding.rules import Rule
 from .tasks import EXERCISES, TASKS
 
-__all__ = ["check", "CheckResult", "SubCheck", "RECORD_MIME", "TASKS", "EXERCISES", "Rule"]
+__all__ = ["check", "needs", "CheckResult", "SubCheck", "RECORD_MIME", "TASKS", "EXERCISES", "Rule"]

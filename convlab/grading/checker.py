@@ -20,16 +20,17 @@ It also protects the learner from the usual accidents:
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from .deciding import judge as judging
 from .deciding.results import CheckResult
 from .deciding.source import Source
 from .inside.answers import respond
-from .tasks import TASKS
+from .tasks import TASKS, tasks_for
 from .tasks.base import fixed_rng
 
-__all__ = ["check", "run_task", "DEFAULT_TIME_LIMIT"]
+__all__ = ["check", "needs", "run_task", "DEFAULT_TIME_LIMIT"]
 
 #: Seconds one sub-check may run.  The inputs are small: even loops finish in milliseconds.
 DEFAULT_TIME_LIMIT = judging.DEFAULT_TIME_LIMIT
@@ -97,6 +98,50 @@ def check(task, answer=_MISSING, *, time_limit=DEFAULT_TIME_LIMIT):
         if get_ipython() is not None:
             result._ipython_display_()
     return result
+
+
+@contextlib.contextmanager
+def needs(*tasks):
+    """Run a cell that uses the learner's answers; while one is a stub, say which task to solve first.
+
+    A demonstration below a task (a timing, a plot on larger inputs) calls
+    the learner's function.  In the untouched exercise that function still
+    raises ``NotImplementedError``, which would stop *Run All* there.  Inside
+    ``with needs("task_name"):`` the cell stops quietly instead, prints which
+    task to solve first, and the notebook runs on.  Any other error is shown
+    as usual.
+
+    Parameters
+    ----------
+    *tasks : str
+        The names of the tasks whose answers the cell uses.
+
+    Raises
+    ------
+    ValueError
+        If a name is not a task.
+
+    Examples
+    --------
+    >>> def conv2d_loops(x, k):
+    ...     raise NotImplementedError()
+    >>> with needs("conv2d_loops"):
+    ...     conv2d_loops(1, 2)
+    Solve task 1 (conv2d with loops) first: this cell runs your conv2d_loops. The cells below run without it.
+    """
+    unknown = [name for name in tasks if name not in TASKS]
+    if unknown or not tasks:
+        raise ValueError(f"needs() takes the names of tasks, got {unknown or 'none'}")
+    try:
+        yield
+    except NotImplementedError:
+        found = [TASKS[name] for name in tasks]
+        which = " and ".join(f"task {_number(t)} ({t.title})" for t in found)
+        print(f"Solve {which} first: this cell runs your {', '.join(tasks)}. The cells below run without it.")
+
+
+def _number(task):
+    return [t.name for t in tasks_for(task.exercise)].index(task.name) + 1
 
 
 def run_task(task, answer, namespace, source=None, time_limit=DEFAULT_TIME_LIMIT, note=None):

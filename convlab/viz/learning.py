@@ -1,8 +1,13 @@
-"""Pictures of a network learning: small multiples, feature maps, curves, a confusion matrix.
+"""Pictures of a network learning: small multiples, feature maps, curves, a confusion matrix, training habits.
 
-Lesson 08 draws every step of training with these: kernels converging,
+Lessons 08 and 09 draw every step of training with these: kernels converging,
 the learned filters, one digit on its way through the network, the loss and
-accuracy per epoch, and which digits are confused with which.  Each function
+accuracy per epoch, which digits are confused with which, and the habits
+that catch a broken training early: the loss after a few steps for a sweep of
+learning rates, with the rate from which training diverges marked
+(:func:`lr_sweep_figure`, :func:`divergence_edge`), and the distribution of
+each layer's activations and gradients before and after training
+(:func:`layer_histograms`).  Each function
 takes plain arrays the lesson computed and returns a matplotlib figure (closed,
 so a notebook shows it once, as the cell's result).
 """
@@ -15,7 +20,8 @@ from matplotlib.colors import TwoSlopeNorm
 
 from .style import BLUE, GREY, ORANGE, VERMILLION
 
-__all__ = ["image_grid", "feature_maps", "training_curves", "confusion_figure"]
+__all__ = ["image_grid", "feature_maps", "training_curves", "confusion_figure", "divergence_edge",
+           "lr_sweep_figure", "layer_histograms"]
 
 #: Diverging colours for weights: blue negative, white zero, red positive.
 WEIGHTS_CMAP = "RdBu_r"
@@ -285,6 +291,141 @@ def confusion_figure(counts, *, title=None):
     ax.tick_params(which="minor", length=0)
     if title:
         ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def divergence_edge(rates, losses, limit):
+    """The smallest rate from which every larger one diverged: its loss is not finite or above ``limit``.
+
+    Parameters
+    ----------
+    rates : sequence of float
+        Learning rates, increasing.
+    losses : sequence of float
+        The loss each reached (NaN or inf where it blew up).
+    limit : float
+        A loss above this counts as diverged (the loss before training, say).
+
+    Returns
+    -------
+    float or None
+        None when the largest rate did not diverge.
+
+    Examples
+    --------
+    >>> divergence_edge([0.01, 0.1, 1, 10], [2.0, 0.5, 3.1, float("nan")], limit=2.3)
+    1.0
+    >>> divergence_edge([0.01, 0.1], [2.0, 0.5], limit=2.3) is None
+    True
+    """
+    rates, losses = np.asarray(rates, dtype=float), np.asarray(losses, dtype=float)
+    if len(rates) != len(losses) or len(rates) == 0 or np.any(np.diff(rates) <= 0):
+        raise ValueError("rates must increase, with one loss each")
+    diverged = ~np.isfinite(losses) | (losses > limit)
+    if not diverged[-1]:
+        return None
+    last_good = np.flatnonzero(~diverged)
+    first = 0 if len(last_good) == 0 else last_good[-1] + 1
+    return rates[first].item()
+
+
+def lr_sweep_figure(rates, losses, *, steps, start_loss, title=None):
+    """The loss after ``steps`` steps against the learning rate, with the divergence edge marked.
+
+    Parameters
+    ----------
+    rates : sequence of float
+        The learning rates tried, increasing; drawn on a log scale.
+    losses : sequence of float
+        The loss each reached (NaN or inf where it blew up).
+    steps : int
+        How many steps each rate trained for (for the axis label).
+    start_loss : float
+        The loss before training: a rate that ends above it diverged, and is drawn as a cross at the top.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = lr_sweep_figure([0.01, 0.1, 1.0], [2.0, 0.4, float("inf")], steps=50, start_loss=2.3)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()][:2]
+    ['loss before training', 'diverges from lr = 1']
+    """
+    rates, losses = np.asarray(rates, dtype=float), np.asarray(losses, dtype=float)
+    edge = divergence_edge(rates, losses, start_loss)
+    diverged = ~np.isfinite(losses) | (losses > start_loss)
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    top = 1.15 * start_loss
+    ax.axhline(start_loss, color=GREY, linestyle="--", linewidth=1, label="loss before training")
+    if edge is not None:
+        ax.axvline(edge, color=VERMILLION, linewidth=1.5, label=f"diverges from lr = {edge:.2g}")
+        ax.axvspan(edge, rates[-1] * 1.5, color=VERMILLION, alpha=0.08)
+    ax.semilogx(rates[~diverged], losses[~diverged], "o-", color=BLUE, label=f"loss after {steps} steps")
+    ax.semilogx(rates[diverged], np.full(int(diverged.sum()), top), "x", color=VERMILLION, ms=8,
+                label="diverged (loss above the start, or not finite)")
+    ax.set_ylim(0, top * 1.08)
+    ax.set_xlim(rates[0] / 1.5, rates[-1] * 1.5)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel(f"training loss after {steps} steps")
+    ax.grid(alpha=0.3, which="both")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def layer_histograms(before, after, *, labels=("at initialisation", "after training"), bins=40):
+    """Histograms of each layer's activations and gradients, before and after training, overlaid.
+
+    Parameters
+    ----------
+    before, after : dict of str to dict of str to array_like
+        ``{layer: {"activations": values, "gradients": values}}``, the same layers and keys in both;
+        one column per layer, one row per key.
+    labels : pair of str, optional
+        What ``before`` and ``after`` are.
+    bins : int, optional
+        Bins per panel, shared by the two histograms in it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> stats = {"conv 1": {"activations": rng.normal(size=50), "gradients": rng.normal(size=50)}}
+    >>> fig = layer_histograms(stats, stats)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['conv 1: activations', 'conv 1: gradients']
+    """
+    layers = list(before)
+    if list(after) != layers or any(list(before[name]) != list(after[name]) for name in layers):
+        raise ValueError("before and after must have the same layers and keys")
+    kinds = list(before[layers[0]])
+    fig, axes = plt.subplots(len(kinds), len(layers), figsize=(3.1 * len(layers), 2.4 * len(kinds)), squeeze=False)
+    for col, name in enumerate(layers):
+        for row, kind in enumerate(kinds):
+            ax = axes[row, col]
+            first, second = (np.asarray(d[name][kind], dtype=float).ravel() for d in (before, after))
+            both = np.concatenate([first, second])
+            edges = np.histogram_bin_edges(both[np.isfinite(both)], bins=bins)
+            for values, color, label in ((first, BLUE, labels[0]), (second, ORANGE, labels[1])):
+                ax.hist(values, bins=edges, color=color, alpha=0.55, label=label)
+            ax.set_yscale("log")
+            ax.set_title(f"{name}: {kind}", fontsize=9)
+            ax.tick_params(labelsize=7)
+            ax.spines[["top", "right"]].set_visible(False)
+    axes[0, 0].legend(frameon=False, fontsize=7)
+    fig.supylabel("count (log scale)", fontsize=9)
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -120,14 +120,18 @@ def _records(node):
     return set()
 
 
+#: What a notebook may use of the grading package: the check cells' check, and needs around demonstrations.
+PUBLIC = ("check", "needs")
+
+
 def _internals(node, source):
     if isinstance(node, (ast.Attribute, ast.Name)):
         dotted = source.dotted(node, {}) if isinstance(node, ast.Attribute) else source.aliases.get(node.id)
-        allowed = ("convlab.grading", "convlab.grading.check")
+        allowed = ("convlab.grading", "convlab.grading.check", "convlab.grading.needs")
         if dotted and dotted.startswith("convlab.grading") and dotted not in allowed:
             return {f"uses the grading package's internals ({dotted})"}
     if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("convlab.grading"):
-        names = [a.name for a in node.names if not (node.module == "convlab.grading" and a.name == "check")]
+        names = [a.name for a in node.names if not (node.module == "convlab.grading" and a.name in PUBLIC)]
         if names:
             return {f"uses the grading package's internals ({node.module}: {', '.join(names)})"}
     return set()

@@ -231,7 +231,9 @@ def _judge_call(task, case, args, answer):
         return _fail(case, f"stopped by the grader's sandbox: {answer.get('error')}", where=where,
                      hint_id="sandbox", hint=SANDBOX_HINT)
     if outcome == "raised":
-        return _fail(case, f"error: {answer.get('error')}", status="error", where=where)
+        known = next((e for e in task.errors if e.matches(answer.get("error"))), None)
+        hint = {"hint_id": known.id, "hint": known.hint} if known else {}
+        return _fail(case, f"error: {answer.get('error')}", status="error", where=where, **hint)
     for name, sent, after in zip(task.params, args, answer.get("args_after", [])):
         if isinstance(sent, np.ndarray) and after is not None and not _same(sent, decode_answer(after)):
             changed = decode_answer(after)

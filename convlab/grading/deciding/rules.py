@@ -97,6 +97,10 @@ class Rule:
         stands for any matrix product.
     forbid_attributes : tuple of str
         Attributes the answer may not read (checked on the source).
+    forbid_loops : bool
+        Whether the answer may not loop in Python (``for``, ``while``, a
+        comprehension; checked on the source, helpers included): for tasks
+        whose point is one vectorised expression over a whole stack.
     """
 
     text: str
@@ -104,6 +108,7 @@ class Rule:
     forbid: tuple = ()
     require: tuple = ()
     forbid_attributes: tuple = ()
+    forbid_loops: bool = False
 
     # --- on the source ------------------------------------------------------------------------
 
@@ -130,6 +135,8 @@ class Rule:
         for attribute in self.forbid_attributes:
             if attribute in uses.attributes:
                 return f"it reads .{attribute}"
+        if self.forbid_loops and uses.loops:
+            return "it loops in Python (a for or while loop, or a comprehension)"
         if self.require and not self._required_used(uses):
             return f"it does not use {self.requirement}"
         return None

@@ -78,12 +78,16 @@ class Uses:
         Whether the ``@`` operator appears.
     unsafe : list of str
         What the grader does not run, in a few words each ("reads .__closure__").
+    loops : bool
+        Whether it loops in Python: a ``for`` or ``while`` statement, or a
+        comprehension.
     """
 
     names: set = field(default_factory=set)
     attributes: set = field(default_factory=set)
     matmul: bool = False
     unsafe: list = field(default_factory=list)
+    loops: bool = False
 
 
 @dataclass(frozen=True)
@@ -298,7 +302,7 @@ class Source:
             found, visited = Uses(), {name}
         names, attributes = found.names, found.attributes
         unsafe = set()
-        matmul = False
+        matmul = loops = False
         todo, seen = [start], {name}
         while todo:
             node = todo.pop()
@@ -343,11 +347,13 @@ class Source:
                             visited.add(sub.id)  # perhaps bound by a statement the grader does not run
                 elif isinstance(sub, (ast.BinOp, ast.AugAssign)) and isinstance(sub.op, ast.MatMult):
                     matmul = True
+                elif isinstance(sub, _LOOPS):
+                    loops = True
                 elif _is_getattr_call(sub):
                     dotted = self.dotted(sub.args[0], local)
                     if dotted:
                         names.add(f"{dotted}.{sub.args[1].value}")
-        result = Uses(names, attributes, matmul, sorted(unsafe))
+        result = Uses(names, attributes, matmul, sorted(unsafe), loops)
         _check_names(result)
         return result, visited
 
@@ -369,6 +375,10 @@ class Source:
             return None
         nested = Source.of_function(value)
         return nested.definitions.get(value.__name__)
+
+
+#: What loops in Python: statements and comprehensions.
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _check_names(uses):

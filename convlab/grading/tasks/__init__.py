@@ -19,8 +19,9 @@ Write the loops yourself, with Python and NumPy...
 from __future__ import annotations
 
 from . import (
-    beyond,
+    fast_algorithms,
     filters_and_batches,
+    gradients,
     loops,
     make_it_learn,
     memory_and_strides,
@@ -35,7 +36,7 @@ __all__ = ["TASKS", "EXERCISES", "tasks_for", "Task", "Case", "Mistake", "DIFFIC
 
 _MODULES = (
     start_here, loops, memory_and_strides, one_contraction, stride_padding_dilation,
-    filters_and_batches, performance, beyond, make_it_learn,
+    filters_and_batches, performance, fast_algorithms, gradients, make_it_learn,
 )
 
 #: Every task, by name, in the order of the notebooks.

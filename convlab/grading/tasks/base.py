@@ -40,7 +40,7 @@ import convlab
 from convlab.windows import memory_owner
 
 __all__ = [
-    "Case", "Mistake", "Task", "Rule", "DIFFICULTY_STARS", "REQUIREMENT_HINTS",
+    "Case", "Mistake", "ErrorHint", "Task", "Rule", "DIFFICULTY_STARS", "REQUIREMENT_HINTS",
     "floats", "ints", "sizes", "transposed", "every_other_column", "fixed_rng", "fresh_rng",
     "ConvLoss", "conv_task", "mistake", "or_none", "flip", "view_requirement", "view_of",
     "KERNEL_FLIPPED", "KERNEL_NOT_FLIPPED", "STRIDE_IGNORED", "DILATION_IGNORED", "TOTAL_PADDING",
@@ -120,6 +120,37 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class ErrorHint:
+    """A known mistake that shows as an error, and the hint for it.
+
+    Parameters
+    ----------
+    id : str
+        A short name ("inf-in-integers"); tests and reports use it.
+    error : str
+        A regular expression searched in the error as the learner sees it,
+        ``"TypeName: message"``.
+    hint : str
+        What the learner should read: why the error happens and how to avoid it.
+
+    Examples
+    --------
+    >>> known = ErrorHint("inf-in-integers", r"OverflowError: cannot convert float infinity", "...")
+    >>> known.matches("OverflowError: cannot convert float infinity to integer")
+    True
+    """
+
+    id: str
+    error: str
+    hint: str
+
+    def matches(self, error):
+        import re
+
+        return isinstance(error, str) and re.search(self.error, error) is not None
+
+
+@dataclass(frozen=True)
 class Task:
     """One graded task of an exercise notebook.
 
@@ -154,6 +185,8 @@ class Task:
     exact_dtype : bool
         Whether an integer result must come back as integers (the task asks for
         ``np.result_type(x, k)``, or to keep the input's dtype).
+    errors : tuple of ErrorHint
+        Known mistakes that raise an error rather than return a wrong value.
     """
 
     name: str
@@ -170,6 +203,7 @@ class Task:
     axes: tuple | None = None
     time_limit: float | None = None
     exact_dtype: bool = False
+    errors: tuple = ()
 
     @property
     def max_points(self):
@@ -244,15 +278,17 @@ class ConvLoss:
 # --- requirements besides the value -------------------------------------------------------------
 
 
-def view_of(reference):
+def view_of(reference, strides=True):
     """A ``verify`` for a view task whose right answer is the view ``reference(*args, **kwargs)``.
 
-    The answer must share x's memory, be read-only and step through memory as
-    the reference does.
+    The answer must share x's memory, be read-only and (with ``strides``) step
+    through memory as the reference does.  Without ``strides``, a view that
+    steps wrongly is left to the comparison of values, where the task's own
+    mistakes can tell which wrong step it took.
     """
 
     def verify(got, args, kwargs, facts):
-        return _view_problem(got, facts, reference(*args, **kwargs))
+        return _view_problem(got, facts, reference(*args, **kwargs), strides)
 
     return verify
 
@@ -262,7 +298,7 @@ def view_requirement(got, args, kwargs, facts):
     return _view_problem(got, facts, convlab.sliding_windows(*args, **kwargs))
 
 
-def _view_problem(got, facts, expected):
+def _view_problem(got, facts, expected, strides=True):
     if not facts or not facts.get("shares") or not facts["shares"][0]:
         return (
             "your result is a copy, not a view of x",
@@ -279,7 +315,7 @@ def _view_problem(got, facts, expected):
         )
     steps = [s for s, n in zip(facts.get("strides", []), expected.shape) if n > 1]
     right = [s for s, n in zip(expected.strides, expected.shape) if n > 1]
-    if tuple(np.shape(got)) == expected.shape and steps != right:
+    if strides and tuple(np.shape(got)) == expected.shape and steps != right:
         return (
             f"your view's strides are {tuple(facts['strides'])}, expected {expected.strides}",
             "strides-from-shape",

@@ -1,4 +1,4 @@
-"""Tasks of ``exercises/08_make_it_learn.ipynb``: backward passes the lesson does not show, then a network to train.
+"""Tasks of ``exercises/09_make_it_learn.ipynb``: backward passes the lesson does not show, then a network to train.
 
 The learner derives what the lesson leaves out (average pooling's backward
 pass, a layer's input gradient with padding), writes the backward pass of a
@@ -19,7 +19,7 @@ from .base import Case, Mistake, Task
 
 import convlab
 
-EXERCISE = "08_make_it_learn"
+EXERCISE = "09_make_it_learn"
 
 #: The gradients are the learner's to derive; the library's are what they are checked against.
 OWN_GRADIENT = Rule(
@@ -146,6 +146,12 @@ softmax_cross_entropy = Task(
         Mistake("not-divided-by-n", "The loss and its gradient are summed over the batch, not averaged: "
                 "divide both by the number of rows N.",
                 lambda z, y: _scaled(z, y, len(y), len(y))),
+        Mistake("gradient-not-divided-by-n", "The loss is right, its gradient is N times too large: the loss "
+                "is the mean over the batch, so its gradient is (softmax - onehot) / N, divided by the number of "
+                "rows N like the loss.", lambda z, y: _scaled(z, y, 1, len(y))),
+        Mistake("loss-not-divided-by-n", "The gradient is right, the loss is N times too large: it is the "
+                "mean of the rows' losses, so divide their sum by N (or use .mean()).",
+                lambda z, y: _scaled(z, y, len(y), 1)),
         Mistake("averaged-twice", "The gradient is divided by N twice: (softmax - onehot) / N is already "
                 "the gradient of the mean loss.",
                 lambda z, y: _scaled(z, y, 1, 1 / len(y))),

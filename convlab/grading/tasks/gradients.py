@@ -1,15 +1,15 @@
-"""Tasks of ``exercises/07_beyond.ipynb``: pooling with padding, gradients, transposed convolution."""
+"""Tasks of ``exercises/08_gradients.ipynb``: pooling with padding, gradients, transposed convolution."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..deciding.rules import NUMPY, NUMPY_CONVOLUTIONS, SLIDING_WINDOWS, Rule
-from .base import STRIDE_IGNORED, Case, ConvLoss, Mistake, Task, flip, floats, ints, mistake, transposed
+from .base import STRIDE_IGNORED, Case, ConvLoss, ErrorHint, Mistake, Task, flip, floats, ints, mistake, transposed
 
 import convlab
 
-EXERCISE = "07_beyond"
+EXERCISE = "08_gradients"
 
 #: Pooling from the windows of lesson 02, not from convlab's pooling.
 OWN_POOLING = Rule(
@@ -55,6 +55,12 @@ max_pool_padded = Task(
         Mistake("padding-ignored", "The padding was ignored: pad the last two axes by padding cells on "
                 "each side first, then take the windows.",
                 lambda x, window, stride, padding: convlab.max_pool2d(x, window, stride, 0)),
+    ),
+    errors=(
+        ErrorHint("inf-in-integers", r"OverflowError: cannot convert float infinity to integer",
+                  "An integer array cannot hold -inf, so np.pad(x, ..., constant_values=-np.inf) fails when x "
+                  "holds integers. Pad with the smallest value x's dtype can hold instead: -np.inf for floats, "
+                  "np.iinfo(x.dtype).min for integers (x.dtype.kind tells which). The result keeps x's dtype."),
     ),
 )
 
@@ -130,7 +136,7 @@ def _layer_case(label, n, c, h, w, kf, r, s, stride, dilation, draw=floats):
 
 
 def _grad_x_recipe(x, k, g, stride, dilation, *, turn=True, swap=True, spread=True, dilate=True):
-    """dL/dx by lesson 07's recipe, each step optional; None when a skipped step makes no result of x's shape."""
+    """dL/dx by lesson 08's recipe, each step optional; None when a skipped step makes no result of x's shape."""
     h, w = x.shape[-2:]
     r, s = k.shape[-2:]
     if spread:  # the values of g stride apart, zeros between them
