@@ -461,8 +461,11 @@ train = Task(
              verify=_initial_loss, compare_value=False),
         Case("32 digits, 40 epochs: every one of them learned", _training(32, 40),
              verify=_overfits, compare_value=False),
-        Case("900 digits (labels permuted, images turned), 15 epochs: 95% of 500 others right",
-             _training(900, 15, held_out=500), verify=_generalises, compare_value=False, points=3),
+        # All 1,797 digits: 1,297 to train on, 500 held out. With 900 and 15 epochs, honest loops with other
+        # choices (8 or 16 filters, learning rates 0.02-0.05) fell to 94.4-94.8% on some draws; with these,
+        # 60 draws of three such loops all reached 95% (the solution's lowest: 96.2%).
+        Case("1,297 digits (labels permuted, images turned), 20 epochs: 95% of the 500 others right",
+             _training(1297, 20, held_out=500), verify=_generalises, compare_value=False, points=3),
     ),
 )
 
