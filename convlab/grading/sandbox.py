@@ -287,8 +287,6 @@ class Sandbox:
                    "--hostname", "sandbox", "--clearenv"]
         for key, value in _environment(self.limits).items():
             command += ["--setenv", key, value]
-        for path in _read_only_paths():
-            command += ["--ro-bind", path, path]
         for link in ("bin", "lib", "lib64", "sbin"):
             target = Path("/", link)
             if target.is_symlink():
@@ -298,6 +296,9 @@ class Sandbox:
         size = str(self.limits.memory_bytes)
         command += ["--proc", "/proc", "--dev", "/dev",
                     "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME, "--dir", WORK]
+        # After the empty /tmp: an environment or a repository that lives in /tmp stays visible.
+        for path in _read_only_paths():
+            command += ["--ro-bind", path, path]
         fonts = self._font_list()
         if fonts is not None:
             command += ["--dir", MPLCONFIGDIR, "--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{fonts.name}"]
