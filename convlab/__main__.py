@@ -27,7 +27,7 @@ EPILOG = (
 
 # command name -> (module, one-line help)
 COMMANDS = {
-    "notebooks": ("convlab.notebooks", "run notebooks in a fresh kernel and rewrite them reproducibly"),
+    "notebooks": ("convlab.jupyter.notebooks", "run notebooks in a fresh kernel and rewrite them reproducibly"),
     "exercises": ("convlab.jupyter.generator", "write exercises/ from solutions/ (--check: is it up to date?)"),
     "grade": ("convlab.grading.grader", "grade exercise notebooks, each in a sandbox of its own; report points"),
     "report": ("convlab.grading.classreport", "a page for the instructor: where the class is stuck, from a gradebook"),

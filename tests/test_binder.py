@@ -152,7 +152,7 @@ def test_environment_yml_provides_every_import(binder_env):
     assert "numpy" in modules, f"the scan of the course's imports found only {modules}"
 
 
-RUN_NOTEBOOK = "import sys; from convlab.notebooks import execute; execute(sys.argv[1], timeout=600)"
+RUN_NOTEBOOK = "import sys; from convlab.jupyter.notebooks import execute; execute(sys.argv[1], timeout=600)"
 
 #: The notebook run in the fresh environment: the last solution, the capstone, which reads the bundled
 #: digits (package data postBuild must install), trains a network and draws. The kernel itself is proved

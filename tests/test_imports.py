@@ -20,7 +20,7 @@ PACKAGE = ROOT / "convlab"
 #: layers above: pictures, widgets, exercises, notebook tools, the command line.
 CORE = ["timing", "params", "windows", "methods", "fast", "fourier", "winograd", "choose", "conv", "pooling",
         "backward", "layers", "datasets"]
-ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.jupyter", "convlab.notebooks",
+ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.jupyter",
               "convlab.prose", "convlab.__main__")
 
 #: Longest module, in lines, that one reader can hold (the issue says "about 600").
@@ -223,7 +223,7 @@ def test_command_line_imports_only_the_command_that_runs():
         "from convlab.__main__ import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    status = main(['demo', '--delay', '0', '--shape', '1', '3', '3'])\n"
-        "print(status, sorted(m for m in sys.modules if m.startswith(('convlab.grading', 'convlab.notebooks',"
+        "print(status, sorted(m for m in sys.modules if m.startswith(('convlab.grading', 'convlab.jupyter.notebooks',"
         " 'nbclient', 'nbformat', 'matplotlib'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -238,7 +238,7 @@ def test_command_line_help_imports_no_command():
         "with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):\n"
         "    main(['--help'])\n"
         "assert 'grade' in out.getvalue() and 'demo' in out.getvalue(), out.getvalue()\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('convlab.grading', 'convlab.notebooks',"
+        "print(sorted(m for m in sys.modules if m.startswith(('convlab.grading', 'convlab.jupyter.notebooks',"
         " 'convlab.viz'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlab import notebooks as nbtools
+from convlab.jupyter import notebooks as nbtools
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))

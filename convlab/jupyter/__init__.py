@@ -1,4 +1,6 @@
 """The course's Jupyter tooling: authoring notebooks, not grading them.
 
-- :mod:`~.generator`: ``python -m convlab exercises``, ``exercises/`` written from ``solutions/``.
+- :mod:`~.generator`: ``python -m convlab exercises``, ``exercises/`` written from ``solutions/``;
+- :mod:`~.release`: ``python -m convlab release``, the course without its solutions;
+- :mod:`~.notebooks`: ``python -m convlab notebooks``, notebooks run and stored reproducibly.
 """

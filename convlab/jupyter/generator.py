@@ -19,7 +19,7 @@ hand: into each cell tagged ``task-header`` (in the order of the tasks), in
 the solutions notebook and so in its exercise, and the notebook's total into
 its first cell's "(N points in all)".  The author writes what comes after.
 
-The JSON is written as :mod:`convlab.notebooks` writes every notebook, so
+The JSON is written as :mod:`convlab.jupyter.notebooks` writes every notebook, so
 the output depends on the solutions and the registry only.  ``--check``
 writes nothing and exits with 1 when ``exercises/`` or a solution's task
 facts differ from what would be generated.
@@ -208,7 +208,7 @@ def make_exercise(solution, name):
 
     import nbformat
 
-    from ..notebooks import normalise
+    from .notebooks import normalise
 
     nb = copy.deepcopy(solution)
     note = nbformat.v4.new_markdown_cell(_HEADER.format(name=name), id="generated-from-solutions")
@@ -262,7 +262,7 @@ def generate(solutions="solutions", exercises="exercises"):
     """
     import nbformat
 
-    from ..notebooks import normalise
+    from .notebooks import normalise
 
     solutions, exercises = Path(solutions), Path(exercises)
     paths = sorted(solutions.glob("*.ipynb"))

@@ -56,7 +56,7 @@ STDLIB = (
 CLOSED = (
     "numpy.f2py", "numpy.ctypeslib", "numpy.testing", "numpy.distutils", "numpy.lib.format",
     "numpy.lib.npyio", "numpy.lib.introspect",
-    "convlab.grading", "convlab.viz", "convlab.widgets", "convlab.jupyter", "convlab.notebooks",
+    "convlab.grading", "convlab.viz", "convlab.widgets", "convlab.jupyter",
     "convlab.prose", "convlab.__main__", "convlab.datasets",
     "operator.attrgetter", "operator.methodcaller", "collections.namedtuple", "functools.singledispatch",
     "random.SystemRandom",
