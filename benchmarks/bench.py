@@ -429,6 +429,17 @@ def load():
         return "unknown"
 
 
+def select_cases(names):
+    """The cases of :data:`CASES` named in ``names`` ("a, b"; all when empty), or exit naming the unknown ones."""
+    if not names:
+        return CASES
+    wanted = [name.strip() for name in names.split(",")]
+    unknown = set(wanted) - {c.name for c in CASES}
+    if unknown:
+        sys.exit(f"unknown case(s) {sorted(unknown)}; choose from {[c.name for c in CASES]}")
+    return [c for c in CASES if c.name in wanted]
+
+
 def write_csv(rows, path):
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -604,13 +615,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cases = CASES
-    if args.cases:
-        wanted = [name.strip() for name in args.cases.split(",")]
-        unknown = set(wanted) - {c.name for c in CASES}
-        if unknown:
-            sys.exit(f"unknown case(s) {sorted(unknown)}; choose from {[c.name for c in CASES]}")
-        cases = [c for c in CASES if c.name in wanted]
+    cases = select_cases(args.cases)
     try:
         import torch
 

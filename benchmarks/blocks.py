@@ -20,7 +20,6 @@ Results: ``benchmarks/results/blocks.md`` and ``blocks.csv``.  Timing as in
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import statistics
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import CASES, ROOT, SETTLE, csv_value, load, machine
+from bench import CASES, ROOT, SETTLE, load, machine, write_csv
 from limit import best_seconds
 
 from convlab import fast
@@ -82,10 +81,7 @@ def main(argv=None):
                 print(" ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in rows[-1].values()), flush=True)
     loads.append(load())
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "blocks.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: csv_value(v) for k, v in row.items()} for row in rows)
+    write_csv(rows, args.out / "blocks.csv")
     write_markdown(rows, sizes, machine(), loads, args.out / "blocks.md", args.quick)
     print(f"wrote {args.out / 'blocks.md'} and blocks.csv")
     return 0

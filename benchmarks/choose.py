@@ -16,7 +16,6 @@ Results: ``benchmarks/results/choose.csv`` and ``choose.md``.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import math
 import statistics
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import ROOT, SETTLE, csv_value, load, machine
+from bench import ROOT, SETTLE, load, machine, write_csv
 
 import convlab
 from convlab.choose import CANDIDATES, choose_method
@@ -95,10 +94,7 @@ def main(argv=None):
                   + f"  fastest {best}, auto {chosen} ({rows[-1]['auto_slowdown']:.2f}x)", flush=True)
     loads.append(load())
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "choose.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: csv_value(v) for k, v in row.items()} for row in rows)
+    write_csv(rows, args.out / "choose.csv")
     write_markdown(rows, machine(), loads, args.out / "choose.md", args.quick)
     print(f"wrote {args.out / 'choose.md'} and choose.csv")
     return 0

@@ -42,7 +42,6 @@ How the numbers are made
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 import time
@@ -50,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import CASES, REFERENCE, ROOT, SETTLE, csv_value, load, machine, relative_error
+from bench import REFERENCE, ROOT, SETTLE, load, machine, relative_error, select_cases, write_csv
 
 import convlab
 from convlab.choose import choose_method
@@ -212,13 +211,7 @@ def main(argv=None):
         import threadpoolctl  # noqa: F401 -- one thread for NumPy's BLAS needs it
     except ImportError:
         sys.exit("benchmarks/limit.py needs threadpoolctl (pip install threadpoolctl) to run BLAS on one thread")
-    cases = CASES
-    if args.cases:
-        wanted = [name.strip() for name in args.cases.split(",")]
-        unknown = set(wanted) - {c.name for c in CASES}
-        if unknown:
-            sys.exit(f"unknown case(s) {sorted(unknown)}; choose from {[c.name for c in CASES]}")
-        cases = [c for c in CASES if c.name in wanted]
+    cases = select_cases(args.cases)
     settings = [name for name in SETTINGS if name.split()[0] in args.threads.split(",")]
     loads, rows = [load()], []
     rng = np.random.default_rng(0)
@@ -232,10 +225,7 @@ def main(argv=None):
                       f"efficiency {row['efficiency']:.2f}, load {row['load after'].split()[0]}", flush=True)
     loads.append(load())
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "limit.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: csv_value(v) for k, v in row.items()} for row in rows)
+    write_csv(rows, args.out / "limit.csv")
     write_markdown(rows, machine(), loads, args.out / "limit.md", args)
     print(f"wrote {args.out / 'limit.md'} and limit.csv")
     return 0

@@ -29,7 +29,6 @@ in turns; see ``bench.py``).
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 import time
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import ROOT, SETTLE, csv_value, load, machine
+from bench import ROOT, SETTLE, load, machine, write_csv
 
 import convlab
 from convlab.choose import IMPLEMENTATIONS, REGISTRY, choose_method
@@ -210,10 +209,7 @@ def main(argv=None):
                       f"{r['x_tensordot']:5.2f}x tensordot", flush=True)
     loads.append(load())
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "overhead.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: csv_value(v) for k, v in row.items()} for row in rows)
+    write_csv(rows, args.out / "overhead.csv")
     ratio = write_markdown(rows, machine(), loads, args.out / "overhead.md", args)
     print(f"conv2d(method='auto') / bare tensordot on {EXAMPLES[0].name}: {ratio:.2f}x (goal <= {GOAL:g}x)")
     print(f"wrote {args.out / 'overhead.md'} and overhead.csv")
