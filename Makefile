@@ -66,8 +66,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Two workers, each taking whole test files: nbval keeps a notebook's cells in one kernel, and
-# each browser test file shares one JupyterLab.
+# Two workers, each taking whole test files: each browser test file shares one JupyterLab, and
+# the tests that read the graded class sit together.
 # TEST_ARGS passes more options, e.g. make test TEST_ARGS="-k grader".
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
@@ -75,7 +75,7 @@ test: lint
 notebooks: $(STAMP)
 	$(BIN)/python -m convlab notebooks notebooks/*.ipynb
 
-# solutions/ is the source of the exercises: its outputs are committed (nbval compares them),
+# solutions/ is the source of the exercises: its outputs are committed (make test compares them),
 # and exercises/ is generated from it, never edited by hand.
 exercises: $(STAMP)
 	$(BIN)/python -m convlab notebooks solutions/*.ipynb

@@ -83,7 +83,10 @@ def binder_env(tmp_path_factory):
         return result
 
     run(sys.executable, "-m", "venv", prefix)
-    run(prefix / "bin" / "python", "-m", "pip", "install", "--quiet", *(f"{n}=={v}" for n, v in sorted(pins.items())))
+    # --no-compile: byte-compiling every installed module would take longer than the install itself;
+    # Python compiles what the tests import, as it would have anyway.
+    run(prefix / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-compile",
+        *(f"{n}=={v}" for n, v in sorted(pins.items())))
     run(course / "postBuild", cwd=course)  # its `pip` is the fresh environment's, first on PATH
     return {"python": prefix / "bin" / "python", "prefix": prefix, "course": course, "run": run}
 
@@ -158,7 +161,7 @@ RUN_NOTEBOOK = "import sys; from convlab.jupyter.notebooks import execute; execu
 #: digits (package data postBuild must install), trains a network and draws. The kernel itself is proved
 #: by test_binder_kernel_runs_in_the_fresh_environment, every module the course imports by
 #: test_environment_yml_provides_every_import, and every notebook runs once elsewhere in the suite
-#: (nbval), so running more of them here would prove nothing more.
+#: (a lesson in JupyterLab, a solution graded with the class), so running more of them here would prove nothing more.
 SMOKE = (str(sorted((ROOT / "solutions").glob("*.ipynb"))[-1].relative_to(ROOT)),)
 
 

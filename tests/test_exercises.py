@@ -1,14 +1,18 @@
-"""The generated exercises run top to bottom with their stubs, and score zero.
+"""Solutions reproduce their committed outputs; exercises run top to bottom with their stubs, and score zero.
 
-The exercises are stored without outputs, so nbval cannot compare them;
-instead each is graded with the class (``graded_class`` in ``tests/conftest.py``),
-run in a sandbox as the grader runs a submission, where only stub and check
-cells (tagged ``raises-exception``) may raise.
+Both run once, graded with the class (``graded_class`` in ``tests/conftest.py``) in a
+sandbox as the grader runs a submission.  Each solution, as the grader ran it, is
+compared with its committed outputs by nbval's rules (``tests/outputs.py``); the
+exercises are stored without outputs, so there only stub and check cells (tagged
+``raises-exception``) may raise.
 """
 
 from pathlib import Path
 
 import nbformat
+import pytest
+
+from outputs import differences
 
 from convlab.grading import EXERCISES, RECORD_MIME
 
@@ -20,8 +24,15 @@ def untouched(graded_class):
     return {name: graded_class["grades"][f"untouched_{name}"] for name in EXERCISES}
 
 
-def executed(graded_class, name):
-    return nbformat.read(graded_class["executed"][f"untouched_{name}"], as_version=4)
+def executed(graded_class, name, kind="untouched"):
+    return nbformat.read(graded_class["executed"][f"{kind}_{name}"], as_version=4)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_solution_reproduces_its_committed_outputs(graded_class, name):
+    committed = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
+    found = differences(committed, executed(graded_class, name, "a_honest"))
+    assert not found, f"solutions/{name}.ipynb, as the grader ran it:\n" + "\n".join(found)
 
 
 def test_every_lesson_has_an_exercise():

@@ -1,16 +1,22 @@
 """Committed lesson notebooks are complete, reproducible and well formed.
 
-nbval (run by `make test` over notebooks/) proves each notebook still produces its stored
-outputs; these tests catch what nbval cannot: a cell committed without running, outputs
-stored where they must not be, widget state, files not written by `make notebooks`, broken
-links, and lessons missing their required sections.
+That each notebook still produces its stored outputs is proved where it runs once in
+`make test` (a lesson: Run All in JupyterLab; a solution: graded with the class), by
+``tests/outputs.py``'s nbval-style comparison, itself checked here; these tests catch what
+that cannot: a cell committed without running, outputs stored where they must not be,
+widget state, files not written by `make notebooks`, broken links, and lessons missing their
+required sections.
 """
 
+import copy
+import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from outputs import differences
 
 from convlab.jupyter import notebooks as nbtools
 
@@ -118,3 +124,53 @@ def test_the_sitting_budget_counts_words_and_lines():
     assert sitting(nb) == (6, 3)  # 06, Performance, It's, conv2d, 3, 3
     nb.cells.append(v4.new_markdown_cell("word " * MAX_WORDS))
     assert sitting(nb)[0] > MAX_WORDS
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_lesson_shows_its_committed_outputs_where_no_browser_runs_it(path, tmp_path):
+    """Without a browser, the lessons run here instead, so their outputs are still compared (not under CI)."""
+    from browser.labdriver import missing_browser
+
+    missing = missing_browser()
+    if missing is None or os.environ.get("CI"):
+        pytest.skip("the lesson runs in JupyterLab and is compared there (tests/browser/test_browser_run_all.py)")
+    found = differences(nbformat.read(path, as_version=4), nbtools.execute(path, timeout=600))
+    assert not found, f"{path.name} does not show its committed outputs:\n" + "\n".join(found)
+
+
+def test_the_output_comparison_finds_what_nbval_would():
+    """A notebook compared with itself passes; each kind of change nbval reports is reported, and only those."""
+    v4 = nbformat.v4
+
+    def cell(source, outputs, tags=()):
+        return v4.new_code_cell(source, outputs=outputs, execution_count=1, metadata={"tags": list(tags)})
+
+    committed = v4.new_notebook(cells=[
+        v4.new_markdown_cell("# a lesson"),
+        cell("print('a'); print('b')", [v4.new_output("stream", name="stdout", text="a\nb\n")]),
+        cell("timing()", [v4.new_output("stream", name="stdout", text="3.2 ms\n")], ["nbval-ignore-output"]),
+        cell("thing", [v4.new_output("execute_result", data={"text/plain": "<Thing at 0x55aa00>"})]),
+        cell("1 / 0", [v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero")],
+             ["raises-exception"]),
+    ])
+    assert differences(committed, copy.deepcopy(committed)) == []
+
+    def changed(index, *outputs):
+        nb = copy.deepcopy(committed)
+        nb.cells[index].outputs = list(outputs)
+        return nb
+
+    other = differences(committed, changed(1, v4.new_output("stream", name="stdout", text="a\nc\n")))
+    assert len(other) == 1 and other[0].startswith("code cell 0 (print('a'); print('b')) shows other outputs")
+    split = changed(1, *(v4.new_output("stream", name="stdout", text=t) for t in ("a\n", "b\n")))
+    assert differences(committed, split) == []  # streams merged first, as nbval does
+    assert differences(committed, changed(2, v4.new_output("stream", name="stdout", text="9.9 ms\n"))) == []
+    error = v4.new_output("error", ename="ValueError", evalue="deliberate", traceback=["..."])
+    assert differences(committed, changed(2, error)) == ["code cell 1 (timing()) raised ValueError: deliberate"]
+    moved = changed(3, v4.new_output("execute_result", data={"text/plain": "<Thing at 0x7f00deadbeef>"}))
+    assert differences(committed, moved) == []  # memory addresses sanitised by tests/sanitize.cfg
+    assert len(differences(committed, changed(3))) == 1  # an output gone
+    assert len(differences(committed, changed(4, v4.new_output("error", ename="TypeError", evalue="no")))) == 1
+    edited = copy.deepcopy(committed)
+    edited.cells[3].source = "other_thing"
+    assert differences(committed, edited) == ["the notebook that ran is not the committed one: its code cells differ"]

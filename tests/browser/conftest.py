@@ -5,12 +5,11 @@ except when the ``CI`` environment variable is set: CI must prove the course
 works in a browser, so there a missing browser is a failure.
 """
 
-import importlib.util
 import os
 
 import pytest
 
-from .labdriver import CHROMIUM, SCREENSHOTS, LabServer, NotebookPage, launch_chromium
+from .labdriver import SCREENSHOTS, LabServer, NotebookPage, launch_chromium, missing_browser
 
 _used = []  # set once Chromium has started in this run
 
@@ -20,18 +19,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
 
 
-def _missing():
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed (pip install -e '.[test]')"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-    return None
-
-
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory):
     """A Playwright browser context on Debian's Chromium with a fresh profile."""
-    missing = _missing()
+    missing = missing_browser()
     if missing and os.environ.get("CI"):
         pytest.fail(f"browser tests cannot run in CI: {missing}", pytrace=False)
     if missing:

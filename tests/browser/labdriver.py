@@ -81,6 +81,17 @@ def _course_files(folder, names):
     return ignored
 
 
+def missing_browser():
+    """Why the browser tests cannot run here (no Playwright, no Chromium), or None when they can."""
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    return None
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -306,6 +317,22 @@ class NotebookPage:
         except Exception:  # a notebook whose cells all finish within the first poll
             pass
         self.wait_until_idle(timeout)
+
+    def save(self, timeout=60):
+        """Save the notebook as a learner does (Ctrl+S) and return it as JupyterLab wrote it to disk."""
+        import nbformat
+
+        contents = f"contents/{urllib.parse.quote(self.path)}?content=0"
+        before = self.lab.api(contents)["last_modified"]
+        self.notebook.click(position={"x": 5, "y": 5})  # focus the notebook, not a cell's editor
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("Control+s")
+        deadline = time.monotonic() + timeout
+        while self.lab.api(contents)["last_modified"] == before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.path}: JupyterLab did not save it within {timeout} s")
+            self.page.wait_for_timeout(250)
+        return nbformat.read(self.lab.root / self.path, as_version=4)
 
     def cell_reports(self):
         """For each cell on the page: its type, prompt and the text of its error outputs."""

@@ -1,7 +1,10 @@
-"""Every lesson runs cleanly in JupyterLab when a learner clicks Run All.
+"""Every lesson runs cleanly in JupyterLab when a learner clicks Run All, and shows its committed outputs.
 
-(The solutions run once in the test suite, under nbval, and again where the grader runs them;
-they hold no animation and nothing else that only a browser shows.)
+This is where each lesson runs in ``make test``: once Run All is done, the notebook is saved
+from JupyterLab and compared with the committed one by nbval's rules (``tests/outputs.py``),
+so no second run under nbval is needed. (The solutions run once, graded with the class,
+and are compared there: ``tests/test_exercises.py``; they hold no animation and nothing
+else that only a browser shows.)
 
 The notebooks are found when the tests are collected, so a new lesson is
 tested as soon as its file exists. A cell tagged ``raises-exception`` may
@@ -20,6 +23,7 @@ import nbformat
 import pytest
 
 from .labdriver import ROOT
+from outputs import differences
 
 NOTEBOOKS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "notebooks").glob("*.ipynb"))
 FIRST_LESSON = "notebooks/00_start_here.ipynb"  # what make lab opens
@@ -51,7 +55,7 @@ def _animation_problems(nb, name):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
-def test_run_all_shows_no_error(lab, open_notebook, path):
+def test_run_all_shows_no_error_and_the_committed_outputs(lab, open_notebook, path):
     if path == FIRST_LESSON:
         lab.forget_layout()  # as on first use
         nb = open_notebook(path, url=lab.printed_url)
@@ -66,6 +70,8 @@ def test_run_all_shows_no_error(lab, open_notebook, path):
     problems = nb.problems(_cells(ROOT / path)) + _animation_problems(nb, name)
     console = "".join(f"\n  browser console: {line}" for line in nb.console_errors)
     assert not problems, f"{path} after Run All (see {shot}):\n" + "\n".join(problems) + console
+    found = differences(nbformat.read(ROOT / path, as_version=4), nb.save())
+    assert not found, f"{path}, saved after Run All, does not show its committed outputs:\n" + "\n".join(found)
 
 
 def test_run_all_check_sees_errors(lab, open_notebook):
