@@ -24,6 +24,7 @@ import contextlib
 import sys
 
 from .deciding import judge as judging
+from .deciding import library
 from .deciding.results import CheckResult
 from .deciding.source import Source
 from .inside.answers import respond
@@ -171,6 +172,7 @@ def run_task(task, answer, namespace, source=None, time_limit=DEFAULT_TIME_LIMIT
     if answer is _MISSING:
         reply = {"defined": False}
     else:
+        library.prepare(library.imported_roots())  # not SciPy, unless this kernel imported it
         wire = judging.roundtrip(judging.request(task, built, time_limit))
         reply = judging.roundtrip(respond(wire, namespace, answer=answer))
         if source is not None:

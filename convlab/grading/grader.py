@@ -42,6 +42,7 @@ from pathlib import Path
 from . import students as placing
 from .deciding import flags as flagging
 from .deciding import judge as judging
+from .deciding import library
 from .deciding.reports import clean, json_report, progress_bar, progress_lines, text_report, write_csv, write_gradebook
 from .deciding.results import CheckResult, NotebookGrade, SubCheck
 from .deciding.similarity import fingerprint
@@ -476,6 +477,7 @@ def main(args):
     import re
 
     sys.modules.setdefault("rfc3987_syntax", None)  # see convlab.grading.inside.notebook.main
+    library.prepare(library.ROOTS + library.STDLIB)  # every library's names resolve, before any submission is read
     found = expand(args.paths)
     paths = [path for path, _ in found]
     if not paths:

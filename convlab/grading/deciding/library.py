@@ -5,7 +5,8 @@ A learner's code names routines by dotted names (``np.lib.stride_tricks.as_strid
 objects they stand for — but never by importing what a submission names: an
 import runs code, and the grading process runs none of a submission's choosing.
 Instead, :func:`table` imports a fixed list of modules (:data:`IMPORTED`) the
-first time it is asked, and :func:`resolve` walks from those modules through
+first time it is asked (or :func:`prepare` imports those of some libraries only:
+the learner's kernel and the questions' interpreter do), and :func:`resolve` walks from those modules through
 their namespaces' dictionaries only (no ``getattr``, so no module-level
 ``__getattr__`` can import anything either).  A name outside the table
 resolves to nothing.
@@ -35,11 +36,12 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import sys
 import types
 
 __all__ = [
-    "ROOTS", "STDLIB", "CLOSED", "IMPORTED", "table", "prepare", "resolve", "problem", "allowed_module", "closed",
-    "module_of",
+    "ROOTS", "STDLIB", "CLOSED", "IMPORTED", "table", "prepare", "imported_roots", "resolve", "problem",
+    "allowed_module", "closed", "module_of",
 ]
 
 #: The libraries graded code may use, besides Python's own modules in :data:`STDLIB`.
@@ -92,18 +94,30 @@ def table():
 
 
 def prepare(roots):
-    """Import the modules of :data:`IMPORTED` under ``roots`` now, and make them the table.
+    """Import the modules of :data:`IMPORTED` under ``roots`` now, and add them to the table.
 
     The questions' interpreter calls it before any learner code runs, with
-    only the libraries its tasks may use (SciPy takes a second to import).
+    only the libraries its tasks may use; the checker in a learner's kernel, with
+    the libraries the kernel has imported (:func:`imported_roots`): SciPy takes a
+    second and a half to import, and a kernel that has not imported it holds no
+    routine of it an answer could already have. The table only grows, so what
+    resolved once resolves the same way later.
     """
-    _TABLE.clear()
     for name in IMPORTED:
-        if name.split(".")[0] in roots:
+        if name.split(".")[0] in roots and name not in _TABLE:
             try:
                 _TABLE[name] = importlib.import_module(name)
             except ImportError:  # SciPy is optional for the checker's source check
                 continue
+
+
+def imported_roots():
+    """NumPy, convlab, Python's modules of :data:`STDLIB`, and any other library of :data:`ROOTS` imported here.
+
+    >>> {"numpy", "convlab", "math"} <= set(imported_roots())
+    True
+    """
+    return tuple(root for root in ROOTS + STDLIB if root in ("numpy", "convlab") + STDLIB or root in sys.modules)
 
 
 def _lookup(holder, name):

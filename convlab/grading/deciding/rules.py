@@ -236,9 +236,14 @@ def _short(name):
 # --- names to objects -----------------------------------------------------------------------------
 
 
-@cache
 def _expand(pattern):
     """``(dotted name, object)`` for each routine a forbid/require/allow entry stands for."""
+    return _expand_in(pattern, tuple(library.table()))
+
+
+@cache
+def _expand_in(pattern, modules):
+    """:func:`_expand` for a table of ``modules`` (the key of the cache: the table may grow)."""
     if pattern.endswith(".*"):
         module = library.resolve(pattern[:-2])
         if not isinstance(module, types.ModuleType):
@@ -256,9 +261,14 @@ def _objects(patterns):
     return {id(obj) for pattern in patterns for _, obj in _expand(pattern)}
 
 
-@cache
 def _access_points(patterns):
     """``[module, attribute, shown]`` for every public module attribute that is one of ``patterns``' routines."""
+    return _access_points_in(patterns, tuple(library.table()))
+
+
+@cache
+def _access_points_in(patterns, modules):
+    """:func:`_access_points` for a table of ``modules`` (the key of the cache: the table may grow)."""
     points = []
     seen = set()
     for pattern in patterns:
