@@ -1,7 +1,7 @@
 """Compare a notebook as it ran in a test with the notebook as committed, the way nbval does.
 
 Each notebook runs once per ``make test`` where a check needs it run: a lesson in
-JupyterLab, when the browser tests click Run All (``tests/browser/test_browser_run_all.py``),
+JupyterLab, when the browser tests click Run All (``tests/browser/test_browser_lessons.py``),
 a solution in the grader's sandbox, when the test class is graded
 (``tests/classrun.py``).  This module compares what that run produced with the
 committed outputs, by nbval's rules, so the notebook is not run a second time

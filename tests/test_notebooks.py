@@ -133,7 +133,7 @@ def test_lesson_shows_its_committed_outputs_where_no_browser_runs_it(path, tmp_p
 
     missing = missing_browser()
     if missing is None or os.environ.get("CI"):
-        pytest.skip("the lesson runs in JupyterLab and is compared there (tests/browser/test_browser_run_all.py)")
+        pytest.skip("the lesson runs in JupyterLab and is compared there (tests/browser/test_browser_lessons.py)")
     found = differences(nbformat.read(path, as_version=4), nbtools.execute(path, timeout=600))
     assert not found, f"{path.name} does not show its committed outputs:\n" + "\n".join(found)
 

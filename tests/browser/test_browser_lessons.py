@@ -1,4 +1,23 @@
-"""What a learner does with the interactive parts, done in JupyterLab with mouse and keyboard.
+"""Every lesson in JupyterLab: Run All shows no error and the committed outputs, and its widgets and animations work.
+
+This is where each lesson runs in ``make test``, once: each is opened and run with Run All
+(:class:`AfterRunAll`), then saved from JupyterLab and compared with the committed one by
+nbval's rules (``tests/outputs.py``), so no second run under nbval is needed; the tests of
+the interactive parts below use the same page. (The solutions run once, graded with the
+class, and are compared there: ``tests/test_exercises.py``; they hold no animation and
+nothing else that only a browser shows.)
+
+The notebooks are found when the tests are collected, so a new lesson is
+tested as soon as its file exists. A cell tagged ``raises-exception`` may
+show an error (it demonstrates one); any other error output, including a
+warning printed to stderr, fails the test.
+
+Lesson 00 is opened at the address ``make lab`` printed, as a learner opens
+it. Every animation a lesson shows must have its first frame drawn at its
+own size once scrolled to (the cells ran while out of view), in a window as
+wide as a desktop's and as a phone's, with its buttons inside the output.
+
+What a learner does with the interactive parts, with mouse and keyboard, after Run All:
 
 - The stride explorer (``convlab.widgets.stride_explorer``): a slider moved
   with the keyboard and one dragged with the mouse change the readout, the
@@ -7,30 +26,63 @@
 - The window animation (``convlab.viz.play``): pressing Play advances the frame.
 - The window animation run again while out of view shows its first frame
   when scrolled to.
-- An exercise: typing a correct solution into a stub cell and running it
-  and its check shows full marks, where the untouched stub showed none; the
-  learner saves it and grades it with the command lesson 00 gives, in
-  JupyterLab's Terminal, which reports the same points; and the website's
-  exercise pages, built from that course with the work saved in it, build and
-  show the exercise, not the learner's answer.
 
 The explorer and the animation are tested in every lesson that shows them;
-while no lesson does yet, in a small notebook that makes them the same way.
+while no lesson does, in a small notebook that makes them the same way.
 """
 
-import html as html_module
 import json
 import re
-import subprocess
-import sys
-import time
 
 import nbformat
 import pytest
 
-from .labdriver import ROOT, SCREENSHOTS, Terminal
+from .labdriver import ROOT, NotebookPage
+from outputs import differences
 
 import convlab
+
+NOTEBOOKS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "notebooks").glob("*.ipynb"))
+FIRST_LESSON = "notebooks/00_start_here.ipynb"  # what make lab opens
+PHONE = 390  # CSS pixels: the width of a phone held upright
+
+
+class AfterRunAll:
+    """Lessons opened in JupyterLab and run with Run All, once each in this file; later tests read the same page.
+
+    Lesson 00 is opened at the address ``make lab`` prints, as on first use. A page no later
+    test needs (:data:`INTERACTIVE`) is closed once its own test is done, with its kernel.
+    """
+
+    def __init__(self, lab, chromium):
+        self.lab, self.chromium, self.pages = lab, chromium, {}
+
+    def page(self, path):
+        if path not in self.pages:
+            url = None
+            if path == FIRST_LESSON:
+                self.lab.forget_layout()  # as on first use
+                url = self.lab.printed_url
+            nb = NotebookPage(self.lab, self.chromium.new_page(), path).open(url=url)
+            nb.run_all()
+            self.pages[path] = nb
+        return self.pages[path]
+
+    def done_with(self, path):
+        if path not in INTERACTIVE and path in self.pages:
+            self.pages.pop(path).close()
+
+    def close(self):
+        for nb in self.pages.values():
+            nb.close()
+
+
+@pytest.fixture(scope="module")
+def after_run_all(lab, chromium):
+    pages = AfterRunAll(lab, chromium)
+    yield pages
+    pages.close()
+
 
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 SCRATCH_CELLS = {
@@ -50,20 +102,90 @@ def _lessons_using(call):
     return found or [f"scratch:{call}"]
 
 
-def _open(lab, open_notebook, target):
-    """Open a lesson, or write and open the scratch notebook for ``scratch:CALL``; then Run All."""
-    if target.startswith("scratch:"):
-        cells = [nbformat.v4.new_code_cell(src) for src in SCRATCH_CELLS[target.removeprefix("scratch:")]]
-        name = "scratch_" + re.sub(r"\W", "", target) + ".ipynb"
-        nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNEL}), lab.root / name)
-        target = name
-    nb = open_notebook(target)
+def _open(lab, after_run_all, open_notebook, target):
+    """The lesson as Run All left it, or the scratch notebook for ``scratch:CALL`` written, opened and run."""
+    if not target.startswith("scratch:"):
+        return after_run_all.page(target)
+    cells = [nbformat.v4.new_code_cell(src) for src in SCRATCH_CELLS[target.removeprefix("scratch:")]]
+    name = "scratch_" + re.sub(r"\W", "", target) + ".ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNEL}), lab.root / name)
+    nb = open_notebook(name)
     nb.run_all()
     return nb
 
 
 def _name(target):
     return re.sub(r"\W+", "_", target.removesuffix(".ipynb")).strip("_")
+
+#: Lessons whose page the interaction tests use after Run All: it stays open until they are done.
+INTERACTIVE = set(_lessons_using("stride_explorer(") + _lessons_using("play("))
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _animation_problems(nb, name):
+    """Every animation scrolled to at desktop and at phone width, with what is wrong with it."""
+    found = []
+    if not nb.notebook.locator(".animation").count():
+        return found
+    for width in (None, PHONE):
+        size = nb.at_width(width) if width else None
+        try:
+            for number, report in enumerate(nb.animation_reports(f"{name}-{width or 'desktop'}")):
+                where = f"animation {number} at {width or 'desktop'} width (see {report['shot']})"
+                if not report["drawn"]:
+                    found.append(f"{where}: its first frame is not drawn at its size: {report}")
+                if not report["fits"]:
+                    found.append(f"{where}: its buttons do not fit in the output: {report}")
+        finally:
+            if size:
+                nb.page.set_viewport_size(size)
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_run_all_shows_no_error_and_the_committed_outputs(after_run_all, path):
+    nb = after_run_all.page(path)
+    if path == FIRST_LESSON:
+        current = nb.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").inner_text()
+        assert current.strip() == "00_start_here.ipynb", f"make lab's address opened {current!r}"
+    name = path.replace("/", "__").removesuffix(".ipynb")
+    shot = nb.screenshot(name)
+    print(f"screenshot: {shot}")
+    problems = nb.problems(_cells(ROOT / path)) + _animation_problems(nb, name)
+    console = "".join(f"\n  browser console: {line}" for line in nb.console_errors)
+    assert not problems, f"{path} after Run All (see {shot}):\n" + "\n".join(problems) + console
+    found = differences(nbformat.read(ROOT / path, as_version=4), nb.save())
+    assert not found, f"{path}, saved after Run All, does not show its committed outputs:\n" + "\n".join(found)
+    after_run_all.done_with(path)
+
+
+def test_run_all_check_sees_errors(lab, open_notebook):
+    """The check above can fail: errors, stderr, cells left unrun and requests to elsewhere are all reported."""
+    v4 = nbformat.v4
+    cells = [
+        v4.new_code_cell("from IPython.display import HTML\n"
+                         "HTML('<link rel=\"stylesheet\" href=\"https://fonts.example.invalid/icons.css\">')"),
+        v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]}),  # allowed: tagged
+        v4.new_code_cell("import sys; print('careful', file=sys.stderr)"),
+        v4.new_code_cell("raise ValueError('deliberate')"),
+        v4.new_code_cell("print('never reached')"),
+        v4.new_code_cell(""),  # JupyterLab does not run an empty cell; that is no problem
+    ]
+    path = lab.root / "run_all_check.ipynb"
+    kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(v4.new_notebook(cells=cells, metadata={"kernelspec": kernel}), path)
+
+    nb = open_notebook(path.name)
+    nb.run_all()
+    problems = nb.problems(_cells(path))
+    assert len(problems) == 4, problems
+    assert problems[0] == "a request left the machine: https://fonts.example.invalid/icons.css"
+    assert problems[1].startswith("cell 2 shows an error:") and "careful" in problems[1]
+    assert problems[2].startswith("cell 3 shows an error:") and "ValueError: deliberate" in problems[2]
+    assert problems[3] == "cell 4 did not run (prompt '[ ]:')"
 
 
 # -- the stride explorer -----------------------------------------------------------------------
@@ -126,8 +248,8 @@ class Explorer:
 
 
 @pytest.mark.parametrize("target", _lessons_using("stride_explorer("))
-def test_stride_explorer_sliders_by_keyboard_and_mouse(lab, open_notebook, target):
-    nb = _open(lab, open_notebook, target)
+def test_stride_explorer_sliders_by_keyboard_and_mouse(lab, after_run_all, open_notebook, target):
+    nb = _open(lab, after_run_all, open_notebook, target)
     page = nb.page
     ex = Explorer(page)
     ex.root.scroll_into_view_if_needed()
@@ -176,10 +298,10 @@ def test_stride_explorer_sliders_by_keyboard_and_mouse(lab, open_notebook, targe
 
 
 @pytest.mark.parametrize("target", _lessons_using("play("))
-def test_animation_play_advances_the_frame(lab, open_notebook, target):
+def test_animation_play_advances_the_frame(lab, after_run_all, open_notebook, target):
     from playwright.sync_api import expect
 
-    nb = _open(lab, open_notebook, target)
+    nb = _open(lab, after_run_all, open_notebook, target)
     player = nb.page.locator(".jp-OutputArea-output").filter(has=nb.page.locator(".animation")).first
     player.scroll_into_view_if_needed()
     frame = player.locator("input.anim-slider")
@@ -208,141 +330,3 @@ def test_animation_play_advances_the_frame(lab, open_notebook, target):
     reports = nb.animation_reports(f"animation-{_name(target)}-rerun")
     assert reports and all(r["drawn"] and r["fits"] for r in reports), reports
     assert not nb.page_errors, nb.page_errors
-
-
-# -- an exercise -------------------------------------------------------------------------------
-
-EXERCISE, TASK = "01_loops", "conv2d_loops"
-
-
-def _solution_code(task):
-    """The solution of ``task`` as a learner would type it: the solution cell without its markers."""
-    cells = nbformat.read(ROOT / "solutions" / f"{EXERCISE}.ipynb", as_version=4).cells
-    source = next(c.source for c in cells if c.cell_type == "code" and f"def {task}(" in c.source)
-    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line
-                     and "### END SOLUTION" not in line)
-
-
-def _type_code(page, code):
-    """Type ``code`` line by line; each new line's automatic indentation is replaced by the code's own."""
-    for number, line in enumerate(code.splitlines()):
-        if number:
-            page.keyboard.press("Enter")
-            page.keyboard.press("Shift+Home")  # select the editor's indentation, if any
-            page.keyboard.press("Delete")
-        page.keyboard.type(line)
-
-
-def _score(cell):
-    cell.scroll_into_view_if_needed()  # a cell out of view is not drawn, and has no text to read
-    text = cell.locator(".jp-OutputArea-output").last.inner_text()
-    found = re.search(r"(\d+)/(\d+) points", text)
-    assert found, f"no score in the check's output: {text!r}"
-    return int(found[1]), int(found[2]), text
-
-
-#: What a learner might type first: a shortcut the task's rule forbids, then a flipped kernel.
-SHORTCUT = "def conv2d_loops(x, k):\n    return convlab.conv2d(x, k)"
-FLIPPED = (
-    "def conv2d_loops(x, k):\n"
-    "    R, S = k.shape\n"
-    "    out = np.zeros((x.shape[0] - R + 1, x.shape[1] - S + 1), dtype=np.result_type(x, k))\n"
-    "    for i in range(out.shape[0]):\n"
-    "        for j in range(out.shape[1]):\n"
-    "            out[i, j] = np.sum(x[i:i + R, j:j + S] * k[::-1, ::-1])\n"
-    "    return out"
-)
-
-
-def _answer(nb, stub, check_cell, code, name):
-    """Type ``code`` into the stub cell, run it and its check; return the check's score and text."""
-    editor = nb.cells.nth(stub).locator(".cm-content")
-    editor.click()
-    nb.page.keyboard.press("Control+a")
-    _type_code(nb.page, code)
-    typed = editor.evaluate("el => [...el.querySelectorAll('.cm-line')].map(l => l.textContent).join('\\n')")
-    assert typed == code, f"the editor holds\n{typed}\nnot\n{code}"
-    nb.page.keyboard.press("Shift+Enter")  # run the answer; the check cell is selected next
-    nb.page.keyboard.press("Shift+Enter")  # run the check
-    nb.wait_until_idle()
-    check = nb.cells.nth(check_cell)
-    nb.shoot(check, f"exercise-{EXERCISE}-{TASK}-{name}")
-    return _score(check)
-
-
-def test_exercise_feedback_for_a_broken_rule_a_wrong_answer_and_a_right_one(open_notebook):
-    path = ROOT / "exercises" / f"{EXERCISE}.ipynb"
-    if not path.exists() or not (ROOT / "solutions" / path.name).exists():
-        pytest.skip(f"exercises/{path.name} and its solutions notebook are not there yet")
-    cells = nbformat.read(path, as_version=4).cells
-    stub = next(i for i, c in enumerate(cells) if f"def {TASK}(" in c.source and "YOUR CODE HERE" in c.source)
-    check_cell = stub + 1
-    assert f'check("{TASK}"' in cells[check_cell].source
-
-    nb = open_notebook(f"exercises/{path.name}")
-    nb.run_all()
-    points, max_points, text = _score(nb.cells.nth(check_cell))
-    assert points == 0 and "not attempted" in text, text
-
-    points, _, text = _answer(nb, stub, check_cell, SHORTCUT, "shortcut")
-    assert points == 0 and "breaks the rule of this task: it uses convlab.conv2d" in text, text
-    assert "Rule: Write the loops yourself" in text, text
-
-    points, _, text = _answer(nb, stub, check_cell, FLIPPED, "flipped")
-    assert points == 0 and "wrong values" in text and "turned by 180°" in text, text
-
-    points, max_points, text = _answer(nb, stub, check_cell, _solution_code(TASK), "right")
-    assert points == max_points > 0 and "✗" not in text, text
-    assert "the grader tries new ones" in text, text
-    assert not nb.page_errors, nb.page_errors
-
-    # Save, and grade in JupyterLab's Terminal with the command lesson 00 gives.
-    notebook_file = nb.lab.root / "exercises" / path.name
-    nb.page.keyboard.press("Control+s")
-    answer_line = "total += x[i + r, j + s] * k[r, s]"  # a line of the answer typed above
-    _wait_for_file(notebook_file, answer_line)
-    terminal = Terminal(nb)
-    command = _documented_grade_command().replace("00_start_here", EXERCISE)
-    report = terminal.run(command, r"^\d+ passed, \d+ failed", "grade report")
-    nb.shoot(terminal.widget, f"exercise-{EXERCISE}-graded-in-the-terminal")
-    graded = re.search(rf"^\s*{TASK}\s+(\d+)/(\d+)\s+passed$", report, re.M)
-    assert graded and int(graded[1]) == int(graded[2]) == max_points, report
-
-    # The website, built from this course with the learner's work saved in it: its exercise pages
-    # (the lessons, which take a minute to run, are left out) build, and show the exercise as
-    # every learner gets it, never this learner's answer.
-    html = _build_exercise_pages(nb.lab.root, nb.lab.scratch / "site")
-    page = (html / "exercises" / path.with_suffix(".html").name).read_text()
-    page = html_module.unescape(re.sub(r"<[^>]+>", "", page))  # the text a reader sees
-    assert "raise NotImplementedError()" in page
-    assert answer_line not in page, "the learner's answer is on the website"
-
-
-def _documented_grade_command():
-    """The grade command lesson 00 tells learners to type in JupyterLab's Terminal."""
-    cells = nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4).cells
-    commands = [line.strip() for cell in cells if cell.cell_type == "markdown"
-                for line in cell.source.splitlines() if line.strip().startswith("python -m convlab grade ")]
-    assert len(commands) == 1, commands
-    return commands[0]
-
-
-def _wait_for_file(path, text, timeout=30):
-    """Wait until JupyterLab has saved ``path`` with ``text`` in it."""
-    deadline = time.monotonic() + timeout
-    while text not in path.read_text(encoding="utf-8"):
-        assert time.monotonic() < deadline, f"{path} was not saved with {text!r} in it"
-        time.sleep(0.25)
-
-
-def _build_exercise_pages(course, dest):
-    """Build the website of ``course`` with its start page and exercise pages only; return its html folder."""
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-c", "docs", "-E", "-W", "--keep-going", "-q",
-         "-D", "include_patterns=README.md,exercises/*.ipynb", ".", str(dest / "html")],
-        cwd=course, capture_output=True, text=True, timeout=300,
-    )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "exercise-site-build.log").write_text(result.stdout + result.stderr)
-    assert result.returncode == 0, f"the site did not build:\n{result.stderr[-3000:]}"
-    return dest / "html"
