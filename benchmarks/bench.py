@@ -15,8 +15,9 @@ How the numbers are made
 ------------------------
 - Each contender runs once to warm up (and to check its result against
   ``REFERENCE``, one product over the whole window matrix), then the
-  contenders take turns, one timing each per round, for several rounds;
-  the median is reported.  Taking turns spreads
+  contenders take turns, one timing each per round, for several rounds
+  (:func:`convlab.timing.compare`, the course's one timing loop, with each
+  library's own threads); the median is reported.  Taking turns spreads
   the noise of a shared machine over every contender alike.  Calls shorter
   than a few milliseconds are timed in batches.
 - **GEMM limit**: ``np.matmul`` of a ``(K, C*R*S)`` by a ``(C*R*S, N*Ho*Wo)``
@@ -57,6 +58,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import convlab  # noqa: E402
 from convlab.choose import REGISTRY, choose_method  # noqa: E402
 from convlab.params import as_pair, canonical  # noqa: E402
+from convlab.timing import compare  # noqa: E402
 
 MB = 2**20
 BUDGET_FLOOR = 64 * MB
@@ -134,7 +136,6 @@ class Contender:
     slow: bool = False  # timed from one call only
     note: str = ""
     times: list = field(default_factory=list)
-    number: int = 1  # calls per timing
     peak: float = math.nan
     error: float = math.nan
 
@@ -296,22 +297,19 @@ def measure(contenders, reference, rounds, max_call, batch_seconds, quick=False)
             groups.setdefault(cont.group, []).append(cont)
     for group in groups.values():
         time.sleep(SETTLE)
-        active = [cont for cont in group if warm_up(cont, reference, max_call, batch_seconds)]
-        for turn in range(rounds if active else 0):
-            # a different order each round, so no contender always follows the same one
-            shift = turn % len(active)
-            for cont in active[shift:] + active[:shift]:
-                start = time.perf_counter()
-                for _ in range(cont.number):
-                    cont.run()
-                cont.times.append((time.perf_counter() - start) / cont.number)
+        active = [cont for cont in group if warm_up(cont, reference, max_call)]
+        if active:  # in turns, a different order each round (convlab.timing), threads as each library sets them
+            timed = compare({str(i): cont.run for i, cont in enumerate(active)}, rounds=rounds,
+                            min_time=batch_seconds, threads=None)
+            for i, cont in enumerate(active):
+                cont.times.extend(timed.samples[str(i)])
     time.sleep(SETTLE)
     for cont in contenders:
         if cont.run is not None and cont.memory and not (quick and cont.slow):
             cont.peak = peak_memory(cont.run)
 
 
-def warm_up(cont, reference, max_call, batch_seconds):
+def warm_up(cont, reference, max_call):
     """Run ``cont`` once or twice and check it; False if it is too slow to repeat."""
     start = time.perf_counter()
     result = cont.run()
@@ -327,7 +325,6 @@ def warm_up(cont, reference, max_call, batch_seconds):
         cont.slow, cont.times = True, [first]
         cont.note = "; ".join(filter(None, [cont.note, "1 run"]))
         return False
-    cont.number = max(1, int(batch_seconds / max(first, 1e-7)))
     return True
 
 

@@ -29,6 +29,7 @@ from bench import ROOT, SETTLE, load, machine, write_csv
 
 import convlab
 from convlab.choose import CANDIDATES, choose_method
+from convlab.timing import compare
 
 # (C, K): one channel and one kernel, RGB with few and many kernels, network layers
 CHANNELS = [(1, 1), (3, 4), (3, 16), (3, 64), (16, 16), (16, 64), (64, 8), (64, 64), (64, 128)]
@@ -46,23 +47,11 @@ def grid(quick):
 
 
 def time_methods(x, k, stride, padding, dilation, rounds, batch=0.02):
+    """Median seconds per call of each candidate method, timed in turns (convlab.timing), threads as they are."""
     calls = {m: (lambda m=m: convlab.conv2d(x, k, stride=stride, padding=padding, dilation=dilation, method=m))
              for m in CANDIDATES}
-    number = {}
-    for m, f in calls.items():
-        f()
-        start = time.perf_counter()
-        f()
-        number[m] = max(1, int(batch / max(time.perf_counter() - start, 1e-7)))
-    times = {m: [] for m in calls}
-    for turn in range(rounds):
-        order = CANDIDATES[turn % len(CANDIDATES):] + CANDIDATES[: turn % len(CANDIDATES)]
-        for m in order:
-            start = time.perf_counter()
-            for _ in range(number[m]):
-                calls[m]()
-            times[m].append((time.perf_counter() - start) / number[m])
-    return {m: statistics.median(t) for m, t in times.items()}
+    samples = compare(calls, rounds=rounds, min_time=batch, threads=None).samples
+    return {m: statistics.median(t) for m, t in samples.items()}
 
 
 def main(argv=None):

@@ -53,6 +53,7 @@ import convlab  # noqa: E402
 from convlab import winograd  # noqa: E402
 from convlab.choose import REGISTRY  # noqa: E402
 from convlab.fourier import conv_fft  # noqa: E402
+from convlab.timing import compare  # noqa: E402
 
 SETTLE = 0.3          # seconds of pause before PyTorch: NumPy's idle threads go to sleep
 BATCH_SECONDS = 0.02  # short calls are repeated until a timing lasts about this long
@@ -111,26 +112,9 @@ class Result:
     note: str = ""
 
 
-def repeat_count(run):
-    start = time.perf_counter()
-    run()
-    once = time.perf_counter() - start
-    return max(1, int(BATCH_SECONDS / max(once, 1e-7)))
-
-
 def time_in_turns(runs, rounds):
-    """Best seconds per call of each ``run``, timed in turns over ``rounds`` rounds."""
-    numbers = {name: repeat_count(run) for name, run in runs.items()}
-    times = {name: [] for name in runs}
-    names = list(runs)
-    for turn in range(rounds):
-        shift = turn % len(names)
-        for name in names[shift:] + names[:shift]:
-            start = time.perf_counter()
-            for _ in range(numbers[name]):
-                runs[name]()
-            times[name].append((time.perf_counter() - start) / numbers[name])
-    return {name: min(t) for name, t in times.items()}
+    """Best seconds per call of each ``run``, timed in turns over ``rounds`` rounds (convlab.timing)."""
+    return compare(runs, rounds=rounds, min_time=BATCH_SECONDS, threads=None).seconds
 
 
 def contenders(case, x, k):

@@ -54,6 +54,7 @@ from bench import REFERENCE, ROOT, SETTLE, load, machine, relative_error, select
 import convlab
 from convlab.choose import choose_method
 from convlab.params import canonical
+from convlab.timing import compare
 
 SETTINGS = {"one thread": 1, "all threads": None}  # threads for BLAS and PyTorch; None: the default
 GOALS = {  # the goals of issue #23, for method="auto" on a quiet machine
@@ -66,23 +67,8 @@ GOALS = {  # the goals of issue #23, for method="auto" on a quiet machine
 
 
 def best_seconds(calls, rounds, batch):
-    """Seconds per call of the fastest batch of each callable, timed in turns."""
-    number = {}
-    for name, call in calls.items():  # warm up, and size a batch to about `batch` seconds
-        call()
-        start = time.perf_counter()
-        call()
-        number[name] = max(1, int(batch / max(time.perf_counter() - start, 1e-7)))
-    best = dict.fromkeys(calls, float("inf"))
-    for turn in range(rounds):
-        names = list(calls)
-        names = names[turn % len(names):] + names[: turn % len(names)]
-        for name in names:
-            start = time.perf_counter()
-            for _ in range(number[name]):
-                calls[name]()
-            best[name] = min(best[name], (time.perf_counter() - start) / number[name])
-    return best
+    """Seconds per call of the fastest batch of each callable, timed in turns (convlab.timing), threads as set."""
+    return compare(calls, rounds=rounds, min_time=batch, threads=None).seconds
 
 
 def measure_case(case, dtype, threads, args, rng):

@@ -43,6 +43,7 @@ import convlab
 from convlab.choose import IMPLEMENTATIONS, REGISTRY, choose_method
 from convlab.methods import conv_tensordot
 from convlab.params import check_args
+from convlab.timing import compare
 from convlab.windows import window_view
 
 GOAL = 2.0  # conv2d(method="auto") / bare tensordot, on the first example
@@ -113,24 +114,8 @@ def torch_call(x, k):
 
 
 def time_in_turns(calls, rounds, batch):
-    """Seconds per call of each callable, timed in turns, a batch of calls per turn: every batch's."""
-    number = {}
-    for name, call in calls.items():
-        call()  # warm up
-        start = time.perf_counter()
-        call()
-        number[name] = max(1, int(batch / max(time.perf_counter() - start, 1e-7)))
-    times = {name: [] for name in calls}
-    names = list(calls)
-    for turn in range(rounds):
-        shift = turn % len(names)  # a different order each round
-        for name in names[shift:] + names[:shift]:
-            call, n = calls[name], number[name]
-            start = time.perf_counter()
-            for _ in range(n):
-                call()
-            times[name].append((time.perf_counter() - start) / n)
-    return times
+    """Seconds per call of each callable, timed in turns, a batch of calls per turn: every batch's (convlab.timing)."""
+    return compare(calls, rounds=rounds, min_time=batch, threads=None).samples
 
 
 def measure(example, rounds, batch, rng):

@@ -52,6 +52,7 @@ from bench import load, machine  # noqa: E402
 
 import convlab  # noqa: E402
 from convlab import choose_method  # noqa: E402
+from convlab.timing import compare  # noqa: E402
 
 SETTLE = 0.3  # seconds of pause before timing the other library
 BATCH, LR, MOMENTUM = 32, 0.05, 0.9
@@ -205,8 +206,8 @@ def train(trainers, data, orders):
     return [(statistics.median(times), trainer.final_accuracy) for trainer, times in zip(trainers, seconds)]
 
 
-def layer_times(data, dtype, repeat=200):
-    """Median ms of each layer's forward and backward call on one mini-batch (convlab)."""
+def layer_times(data, dtype, rounds=20):
+    """Median ms of each layer's forward and backward call on one mini-batch (convlab), over ``rounds`` batches."""
     params = init_params(dtype)
     x = data[0][:BATCH]
     logits, c = forward(params, x)
@@ -231,12 +232,7 @@ def layer_times(data, dtype, repeat=200):
             if f is None:
                 out[name].append(0.0)
                 continue
-            f()
-            times = []
-            for _ in range(repeat):
-                start = time.perf_counter()
-                f()
-                times.append(time.perf_counter() - start)
+            times = compare({name: f}, rounds=rounds, min_time=1e-3, threads=None).samples[name]
             out[name].append(statistics.median(times) * 1e3)
     methods = {
         "conv 1": choose_method((BATCH, 1, 10, 10), params["k1"].shape, params["k1"].dtype),
@@ -249,7 +245,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=12, help="epochs per run (default 12, as in the lesson)")
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])
-    parser.add_argument("--repeat", type=int, default=200, help="calls per layer when timing layers (default 200)")
+    parser.add_argument("--rounds", type=int, default=20, help="rounds per layer when timing layers (default 20)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
 
@@ -309,7 +305,7 @@ def main(argv=None):
             if dtype_name in per), flush=True)
 
     with threadpool_limits(limits=1, user_api="blas"):  # as the lesson trains
-        times, methods = layer_times(lesson_data(np.float64), np.float64, args.repeat)
+        times, methods = layer_times(lesson_data(np.float64), np.float64, args.rounds)
     result["convlab_layer_ms"] = {name: {"forward": f, "backward": b} for name, (f, b) in times.items()}
     result["auto_methods"] = methods
     result["machine"] = info

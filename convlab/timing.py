@@ -70,6 +70,9 @@ class Timings:
     load : tuple of float, or None
         The 1-minute load average before and after the measurement (None
         where the system does not report one).
+    samples : dict of str to list of float, or None
+        Each contender's time per call in every round, in the order they ran
+        (for a median or a spread beside the best).
     """
 
     seconds: dict
@@ -77,6 +80,7 @@ class Timings:
     number: dict
     threads: int | None
     load: tuple | None
+    samples: dict | None = None
 
     def __getitem__(self, name):
         return self.seconds[name]
@@ -155,14 +159,14 @@ def compare(contenders, *, rounds=ROUNDS, min_time=MIN_TIME, threads=1):
         for name, timer in timers.items():
             timer.timeit(1)  # warm up
             number[name] = _batch_size(timer, min_time)
-        best = dict.fromkeys(names, float("inf"))
+        samples = {name: [] for name in names}
         for round_ in range(rounds):
             start = round_ % len(names)  # each round starts with another contender
             for name in names[start:] + names[:start]:
-                best[name] = min(best[name], timers[name].timeit(number[name]) / number[name])
+                samples[name].append(timers[name].timeit(number[name]) / number[name])
     after = load_average()
     load = None if before is None or after is None else (before, after)
-    return Timings(best, rounds, number, threads, load)
+    return Timings({name: min(samples[name]) for name in names}, rounds, number, threads, load, samples)
 
 
 def best_time(func, *, rounds=ROUNDS, min_time=MIN_TIME, threads=1):

@@ -94,7 +94,7 @@ def test_train_digits_benchmark_writes_its_results(tmp_path):
     import convlab
 
     command = [sys.executable, str(ROOT / "benchmarks" / "train_digits.py"), "--epochs", "1",
-               "--dtypes", "float64", "--repeat", "5", "--out", str(tmp_path)]
+               "--dtypes", "float64", "--rounds", "3", "--out", str(tmp_path)]
     # one thread each: quick on a busy machine (nothing here checks a timing)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)

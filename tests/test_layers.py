@@ -35,7 +35,12 @@ def numeric_gradient(loss, array, index, eps=1e-6):
     return (up - down) / (2 * eps)
 
 
-def relative_error(a, b):
+def gradient_check_error(a, b):
+    """A gradient check's measure of two numbers' disagreement: ``|a - b| / max(|a|, |b|)``, symmetric in both.
+
+    (Not ``benchmarks/bench.py``'s ``relative_error``, which scales a whole array's worst
+    difference by the reference's largest value.)
+    """
     return abs(a - b) / max(abs(a), abs(b), 1e-12)
 
 
@@ -69,7 +74,7 @@ def test_conv_layer_backward_matches_finite_differences(case):
     # the loss is linear in each argument: the central difference is exact up to rounding
     for array, grad in ((x, gx), (k, gk), (b, gb)):
         index = np.unravel_index(rng.integers(array.size), array.shape)
-        assert relative_error(numeric_gradient(loss, array, index, 1e-3), grad[index]) < 1e-7
+        assert gradient_check_error(numeric_gradient(loss, array, index, 1e-3), grad[index]) < 1e-7
 
 
 def test_bias_gradient_sums_over_images_and_positions():
@@ -273,7 +278,7 @@ def test_dense_and_backward_match_finite_differences():
 
     for array, grad in ((x, gx), (w, gw), (b, gb)):
         for index in np.ndindex(array.shape):
-            assert relative_error(numeric_gradient(loss, array, index), grad[index]) < 1e-7
+            assert gradient_check_error(numeric_gradient(loss, array, index), grad[index]) < 1e-7
 
 
 def test_dense_and_backward_match_torch_autograd(torch):
@@ -313,7 +318,7 @@ def test_softmax_cross_entropy_gradient_matches_finite_differences():
     _, grad = layers.softmax_cross_entropy(logits, labels)
     for index in np.ndindex(logits.shape):
         numeric = numeric_gradient(lambda: layers.softmax_cross_entropy(logits, labels)[0], logits, index)
-        assert relative_error(numeric, grad[index]) < 1e-6
+        assert gradient_check_error(numeric, grad[index]) < 1e-6
 
 
 def test_softmax_cross_entropy_does_not_overflow():

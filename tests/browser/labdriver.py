@@ -328,11 +328,15 @@ class NotebookPage:
         self.page.keyboard.press("Escape")
         self.page.keyboard.press("Control+s")
         deadline = time.monotonic() + timeout
-        while self.lab.api(contents)["last_modified"] == before:
+        while True:  # saved once the server says so and the file on disk is whole
+            if self.lab.api(contents)["last_modified"] != before:
+                try:
+                    return nbformat.read(self.lab.root / self.path, as_version=4)
+                except (nbformat.reader.NotJSONError, ValueError):
+                    pass  # still being written
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.path}: JupyterLab did not save it within {timeout} s")
             self.page.wait_for_timeout(250)
-        return nbformat.read(self.lab.root / self.path, as_version=4)
 
     def cell_reports(self):
         """For each cell on the page: its type, prompt and the text of its error outputs."""

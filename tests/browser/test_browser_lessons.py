@@ -290,7 +290,9 @@ def test_stride_explorer_sliders_by_keyboard_and_mouse(lab, after_run_all, open_
     ex.root.locator(".widget-play button").filter(has=page.locator("i.fa-play")).first.click()
     after = ex.wait_for_change(before, "window")
     assert after["values"]["window"] > before["values"]["window"]
-    ex.root.locator(".widget-play button").filter(has=page.locator("i.fa-pause")).first.click()
+    pause = ex.root.locator(".widget-play button").filter(has=page.locator("i.fa-pause")).first
+    if pause.is_visible():  # unless the window already reached the last place and play stopped by itself
+        pause.click()
     assert not nb.page_errors, nb.page_errors
 
 
