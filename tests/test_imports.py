@@ -20,8 +20,7 @@ PACKAGE = ROOT / "convlab"
 #: layers above: pictures, widgets, exercises, notebook tools, the command line.
 CORE = ["timing", "params", "windows", "methods", "fast", "fourier", "winograd", "choose", "conv", "pooling",
         "backward", "layers", "datasets"]
-ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.jupyter",
-              "convlab.prose", "convlab.__main__")
+ABOVE_CORE = ("convlab.viz", "convlab.widgets", "convlab.grading", "convlab.jupyter", "convlab.__main__")
 
 #: Longest module, in lines, that one reader can hold (the issue says "about 600").
 MAX_LINES = 650

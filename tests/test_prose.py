@@ -3,7 +3,7 @@
 A number typed into a Markdown cell can disagree with the output next to it
 ("about 115 million" beside 116, "around 1e-16" beside 3.6e-15). The lessons
 avoid the class of error: a number a cell computes reaches the text through
-that cell's output, with :func:`convlab.prose.say` or a print. This test finds
+that cell's output, with :func:`convlab.jupyter.prose.say` or a print. This test finds
 the numbers in Markdown cells that look computed (decimals, numbers with
 thousands separators or exponents, and numbers followed by a unit of time,
 memory, speed or ratio; and ratios in words, "hundreds of times") and requires each to appear in a neighbouring code
@@ -115,7 +115,7 @@ def test_numbers_in_prose_come_from_neighbouring_cells(path):
     problems = unsupported(nbformat.read(path, as_version=4))
     assert not problems, (
         f"{path.name}: numbers in Markdown that no neighbouring cell's code or checked output states "
-        "(show them with convlab.prose.say or print them):\n"
+        "(show them with convlab.jupyter.prose.say or print them):\n"
         + "\n".join(f"  cell {i}: {n!r} in '…{c}…'" for i, n, c in problems)
     )
 

@@ -3,13 +3,13 @@
 Timings move from run to run, and more on a shared machine; a verdict typed into a lesson
 ("float32 makes it faster", "Winograd never wins") is true for the run its author saw and
 false for the next. So every comparison of measured times is generated from the numbers
-beside it (:func:`convlab.prose.versus`), and this test reads every committed lesson and
+beside it (:func:`convlab.jupyter.prose.versus`), and this test reads every committed lesson and
 solution, their Markdown and every output, the outputs nbval ignores included:
 
 - a ratio in words must point the way it says: "N times faster/slower/more/fewer" needs
   N > 1, and a ratio below 1 ("0.65 times as long as", "0.33 times the time of") is a verdict
   the reader has to decode, so it is refused too: say it with ``versus``;
-- "about as fast (within X%)" needs X within :data:`convlab.prose.SAME_SPEED`;
+- "about as fast (within X%)" needs X within :data:`convlab.jupyter.prose.SAME_SPEED`;
 - a sentence that says one thing wins may not say, beside it, a ratio by which it loses
   ("N times slower ... wins", "N times faster ... never wins");
 - fixed Markdown beside a cell that times something (after it, up to the next heading, or
@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlab.prose import SAME_SPEED
+from convlab.jupyter.prose import SAME_SPEED
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -146,7 +146,7 @@ def test_no_fixed_verdict_beside_a_timing(path):
     problems = fixed_verdicts(nb)
     assert not problems, (
         f"{path.name}: Markdown after a timing states a verdict the next run may contradict "
-        "(generate it with convlab.prose.versus from the numbers instead):\n"
+        "(generate it with convlab.jupyter.prose.versus from the numbers instead):\n"
         + "\n".join(f"  cell {i}: {verdict!r} in {sentence!r}" for i, verdict, sentence in problems))
 
 
@@ -179,7 +179,7 @@ def test_planted_contradictions_are_found():
 
 
 def test_sentences_from_versus_pass():
-    from convlab.prose import versus
+    from convlab.jupyter.prose import versus
 
     cells = [("t = compare(calls)", f"float32 `conv2d` is {versus(a, b, 'float64')}.")
              for a, b in [(0.016, 0.0274), (0.0274, 0.016), (1.0, 1.06), (1.0, 1.0)]]

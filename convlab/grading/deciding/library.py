@@ -59,7 +59,7 @@ CLOSED = (
     "numpy.f2py", "numpy.ctypeslib", "numpy.testing", "numpy.distutils", "numpy.lib.format",
     "numpy.lib.npyio", "numpy.lib.introspect",
     "convlab.grading", "convlab.viz", "convlab.widgets", "convlab.jupyter",
-    "convlab.prose", "convlab.__main__", "convlab.datasets",
+    "convlab.__main__", "convlab.datasets",
     "operator.attrgetter", "operator.methodcaller", "collections.namedtuple", "functools.singledispatch",
     "random.SystemRandom",
 )
