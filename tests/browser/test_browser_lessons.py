@@ -117,6 +117,7 @@ def _open(lab, after_run_all, open_notebook, target):
 def _name(target):
     return re.sub(r"\W+", "_", target.removesuffix(".ipynb")).strip("_")
 
+
 #: Lessons whose page the interaction tests use after Run All: it stays open until they are done.
 INTERACTIVE = set(_lessons_using("stride_explorer(") + _lessons_using("play("))
 
