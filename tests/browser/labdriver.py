@@ -263,9 +263,20 @@ class NotebookPage:
     def cells(self):
         return self.notebook.locator(".jp-Cell")
 
-    def open(self, timeout=120, url=None):
-        """Load JupyterLab on the notebook (at ``url``, if given) and wait until its kernel is idle."""
-        self.page.goto(url or self.lab.lab_url(self.path), timeout=timeout * 1000)
+    def open(self, timeout=120, url=None, here=False):
+        """Load JupyterLab on the notebook (at ``url``, if given) and wait until its kernel is idle.
+
+        With ``here``, the notebook is opened in the JupyterLab this page already shows, as a
+        learner opens another file (File > Open from Path…), without loading JupyterLab again.
+        """
+        if here:
+            self.menu("File", "Open from Path…")
+            field = self.page.locator(".jp-Dialog input").first
+            field.fill(self.path)
+            field.press("Enter")
+            self._current_tab().wait_for(timeout=timeout * 1000)
+        else:
+            self.page.goto(url or self.lab.lab_url(self.path), timeout=timeout * 1000)
         self.cells.first.wait_for(timeout=timeout * 1000)
         deadline = time.monotonic() + timeout
         while True:
@@ -278,8 +289,21 @@ class NotebookPage:
                                      f"(session: {session})\n{self.lab.log_tail()}")
             time.sleep(0.5)
         self.page.locator("#jp-main-statusbar").get_by_text("Idle").wait_for(timeout=timeout * 1000)
-        # Fold the file browser away: the notebook gets the whole width, as in the screenshots.
-        self.page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").first.click()
+        # Fold the file browser away (if open): the notebook gets the whole width, as in the screenshots.
+        browser_tab = self.page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+        if browser_tab.count():
+            browser_tab.first.click()
+        return self
+
+    def _current_tab(self):
+        name = self.path.rsplit("/", 1)[-1]
+        return self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=name).first
+
+    def activate(self):
+        """Bring this notebook's tab to the front (where several share one JupyterLab page)."""
+        name = self.path.rsplit("/", 1)[-1]
+        self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=name).first.click()
+        self._current_tab().wait_for()
         return self
 
     def menu(self, *labels):
@@ -450,13 +474,22 @@ class NotebookPage:
         self.page.wait_for_timeout(500)  # JupyterLab lays itself out again
         return size
 
-    def close(self):
-        """Shut the notebook's kernel down and close the tab."""
+    def shut_down(self):
+        """Shut the notebook's kernel down (its session ends)."""
         if self.kernel_id:
             session = self.lab.session_for(self.path)
             if session:
                 self.lab.api(f"sessions/{session['id']}", method="DELETE")
-        self.page.close()
+
+    def close(self, keep_page=False):
+        """Shut the notebook's kernel down and close the browser's tab (with ``keep_page``, only JupyterLab's:
+        the notebook must be saved, or JupyterLab asks)."""
+        self.shut_down()
+        if keep_page:
+            self.activate()
+            self.menu("File", "Close Tab")
+        else:
+            self.page.close()
 
 
 class Terminal:

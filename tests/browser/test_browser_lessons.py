@@ -50,31 +50,41 @@ PHONE = 390  # CSS pixels: the width of a phone held upright
 class AfterRunAll:
     """Lessons opened in JupyterLab and run with Run All, once each in this file; later tests read the same page.
 
-    Lesson 00 is opened at the address ``make lab`` prints, as on first use. A page no later
-    test needs (:data:`INTERACTIVE`) is closed once its own test is done, with its kernel.
+    Lesson 00 is opened at the address ``make lab`` prints, as on first use; the others in the
+    same JupyterLab, as a learner opens the next lesson (File > Open from Path…), so JupyterLab
+    is loaded once. A lesson no later test needs (:data:`INTERACTIVE`) is closed once its own
+    test is done, with its kernel; the others' tabs stay, and are brought to the front again.
     """
 
     def __init__(self, lab, chromium):
-        self.lab, self.chromium, self.pages = lab, chromium, {}
+        self.lab, self.chromium, self.pages, self.browser_page = lab, chromium, {}, None
 
     def page(self, path):
-        if path not in self.pages:
-            url = None
-            if path == FIRST_LESSON:
-                self.lab.forget_layout()  # as on first use
-                url = self.lab.printed_url
-            nb = NotebookPage(self.lab, self.chromium.new_page(), path).open(url=url)
-            nb.run_all()
-            self.pages[path] = nb
-        return self.pages[path]
+        if path in self.pages:
+            return self.pages[path].activate()
+        url = None
+        if path == FIRST_LESSON:
+            self.lab.forget_layout()  # as on first use
+            url = self.lab.printed_url
+        here = self.browser_page is not None and url is None
+        if not here:
+            if self.browser_page is not None:
+                self.browser_page.close()
+            self.browser_page = self.chromium.new_page()
+        nb = NotebookPage(self.lab, self.browser_page, path).open(url=url, here=here)
+        nb.run_all()
+        self.pages[path] = nb
+        return nb
 
     def done_with(self, path):
         if path not in INTERACTIVE and path in self.pages:
-            self.pages.pop(path).close()
+            self.pages.pop(path).close(keep_page=True)
 
     def close(self):
-        for nb in self.pages.values():
-            nb.close()
+        for nb in self.pages.values():  # the interaction tests changed them: no saving, the page goes
+            nb.shut_down()
+        if self.browser_page is not None:
+            self.browser_page.close()
 
 
 @pytest.fixture(scope="module")
@@ -305,7 +315,7 @@ def test_animation_play_advances_the_frame(lab, after_run_all, open_notebook, ta
     from playwright.sync_api import expect
 
     nb = _open(lab, after_run_all, open_notebook, target)
-    player = nb.page.locator(".jp-OutputArea-output").filter(has=nb.page.locator(".animation")).first
+    player = nb.notebook.locator(".jp-OutputArea-output").filter(has=nb.page.locator(".animation")).first
     player.scroll_into_view_if_needed()
     frame = player.locator("input.anim-slider")
     image = player.locator(".animation img").first
