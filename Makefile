@@ -67,10 +67,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Two workers, each taking whole test files: each browser test file shares one JupyterLab, and
-# the tests that read the graded class sit together.
+# the tests that read the graded class sit together. Files go out in the order tests/conftest.py
+# gives them, the longest first (not xdist's order, which puts the files with most tests first).
 # TEST_ARGS passes more options, e.g. make test TEST_ARGS="-k grader".
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(TEST_ARGS)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m convlab notebooks notebooks/*.ipynb

@@ -23,6 +23,8 @@ import pytest
 
 from test_packaging import conda_pins
 
+pytestmark = pytest.mark.long(65)  # seconds on two cores
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

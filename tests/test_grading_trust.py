@@ -20,6 +20,9 @@ from submissions import FORGED, IMPOSTORS, ROUNDABOUT, TAMPERING, UNUSUAL
 
 from convlab.grading import EXERCISES, TASKS
 
+# Grades the class (tests/classrun.py) when it runs first: about 150 s on two cores.
+pytestmark = pytest.mark.long(150)
+
 
 def tasks_of(grade):
     return {t["task"]: t for t in grade["tasks"]}
@@ -104,6 +107,7 @@ def test_taking_over_the_questions_earns_nothing(graded_class):
 def test_a_definition_that_never_ends_costs_its_task_only(graded_class):
     g = tasks_of(grade_of(graded_class, "definition_loop_09_make_it_learn"))
     assert g["avg_pool_backward"]["points"] == 0
+    assert "stopped after 5 s while defining it" in g["avg_pool_backward"]["note"]  # --definition-timeout 5
     assert all(t["points"] == t["max_points"] for name, t in g.items() if name != "avg_pool_backward")
 
 

@@ -447,6 +447,11 @@ def add_arguments(parser):
         help=f"seconds one call of an answer may run (default {defaults.call_timeout:g})",
     )
     parser.add_argument(
+        "--definition-timeout", type=float, default=defaults.definition_timeout, metavar="SECONDS",
+        help=f"seconds the statements that define one answer may run when it is asked "
+             f"(default {defaults.definition_timeout:g})",
+    )
+    parser.add_argument(
         "--notebook-timeout", type=int, default=defaults.notebook_timeout, metavar="SECONDS",
         help=f"seconds a whole notebook may run (default {defaults.notebook_timeout})",
     )
@@ -485,6 +490,7 @@ def main(args):
         return EXIT_UNGRADABLE
     limits = Limits(
         cell_timeout=args.timeout, call_timeout=getattr(args, "call_timeout", Limits.call_timeout),
+        definition_timeout=getattr(args, "definition_timeout", Limits.definition_timeout),
         notebook_timeout=args.notebook_timeout, memory_bytes=int(args.memory * 2**30),
     )
     sandbox = Sandbox(limits, isolate=not getattr(args, "no_sandbox", False))

@@ -316,7 +316,7 @@ class NotebookPage:
         """How many cells show ``[*]`` (queued or running)."""
         return self.notebook.locator(".jp-InputPrompt").filter(has_text="[*]").count()
 
-    def wait_until_idle(self, timeout=600, settle=1.5):
+    def wait_until_idle(self, timeout=600, settle=0.5):
         """Wait until the kernel is idle and no cell is queued, for ``settle`` seconds running."""
         deadline = time.monotonic() + timeout
         quiet_since = None

@@ -19,6 +19,8 @@ import pytest
 
 from .labdriver import ROOT, SCREENSHOTS, Terminal
 
+pytestmark = pytest.mark.long(50)  # seconds on two cores
+
 # -- an exercise -------------------------------------------------------------------------------
 
 EXERCISE, TASK = "01_loops", "conv2d_loops"

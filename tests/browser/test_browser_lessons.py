@@ -42,6 +42,8 @@ from outputs import differences
 
 import convlab
 
+pytestmark = pytest.mark.long(195)  # seconds on two cores
+
 NOTEBOOKS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "notebooks").glob("*.ipynb"))
 FIRST_LESSON = "notebooks/00_start_here.ipynb"  # what make lab opens
 PHONE = 390  # CSS pixels: the width of a phone held upright
