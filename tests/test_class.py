@@ -22,6 +22,8 @@ from convlab.grading import EXERCISES, TASKS
 from convlab.grading.classreport import read_gradebook, render, summary
 from convlab.jupyter.release import leaks, release
 
+pytestmark = pytest.mark.long(30)  # seconds on two cores
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
 

@@ -17,6 +17,8 @@ from sitebuild import content_pages, executed, is_animation, is_widget, outputs,
 
 from .labdriver import SCREENSHOTS
 
+pytestmark = pytest.mark.long(30)  # seconds on two cores
+
 LESSONS = sources("notebooks")
 PHONE = {"width": 390, "height": 844}  # CSS pixels: a phone held upright
 
