@@ -125,8 +125,8 @@ def test_terminal_animation_and_ctrl_c():
     main, child = os.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 70, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
-    # 12 frames half a second apart: Ctrl-C after the third lands mid-animation even on a busy machine
-    # Ctrl-C as a terminal delivers it: whatever the test process ignores, the demo does not.
+    # 12 frames half a second apart, so Ctrl-C after the third lands mid-animation even on a busy
+    # machine; and Ctrl-C as a terminal delivers it, even where the test process ignores SIGINT.
     ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     proc = subprocess.Popen([sys.executable, "-m", "convlab", "demo", "--delay", "0.5"],
                             stdin=child, stdout=child, stderr=child, cwd=ROOT, env=env,

@@ -274,7 +274,7 @@ class NotebookPage:
             field = self.page.locator(".jp-Dialog input").first
             field.fill(self.path)
             field.press("Enter")
-            self._current_tab().wait_for(timeout=timeout * 1000)
+            self._tab(current=True).wait_for(timeout=timeout * 1000)
         else:
             self.page.goto(url or self.lab.lab_url(self.path), timeout=timeout * 1000)
         self.cells.first.wait_for(timeout=timeout * 1000)
@@ -295,15 +295,15 @@ class NotebookPage:
             browser_tab.first.click()
         return self
 
-    def _current_tab(self):
-        name = self.path.rsplit("/", 1)[-1]
-        return self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=name).first
+    def _tab(self, current=False):
+        """This notebook's tab in JupyterLab's main area (only if it is the one in front, with ``current``)."""
+        tab = ".lm-DockPanel-tabBar .lm-TabBar-tab" + (".lm-mod-current" if current else "")
+        return self.page.locator(tab, has_text=self.path.rsplit("/", 1)[-1]).first
 
     def activate(self):
         """Bring this notebook's tab to the front (where several share one JupyterLab page)."""
-        name = self.path.rsplit("/", 1)[-1]
-        self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=name).first.click()
-        self._current_tab().wait_for()
+        self._tab().click()
+        self._tab(current=True).wait_for()
         return self
 
     def menu(self, *labels):
