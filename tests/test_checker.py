@@ -903,3 +903,15 @@ def test_a_loop_that_forgets_to_shuffle_is_told_so(capstone):
     result = run_task(TASKS["train"], train, capstone, source=None)
     held_out = result.subchecks[-1]
     assert held_out.status == "failed" and "shuffle" in held_out.hint
+
+
+def test_the_capstone_states_the_bar_its_grader_sets():
+    """The task's text says how many held-out digits must be right: the number the check uses."""
+    import nbformat
+
+    from convlab.grading.tasks.make_it_learn import HELD_OUT_NEEDED
+
+    for folder in ("solutions", "exercises"):
+        cells = nbformat.read(ROOT / folder / "09_make_it_learn.ipynb", as_version=4).cells
+        text = " ".join(" ".join(cell.source.split()) for cell in cells if cell.cell_type == "markdown")
+        assert f"at least {HELD_OUT_NEEDED:.0%} of the 500 others are right" in text, folder

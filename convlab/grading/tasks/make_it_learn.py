@@ -420,8 +420,16 @@ def _accuracy(needed, held_out, say):
 
 _overfits = _accuracy(1.0, False, lambda seen, n, epochs: f"after {epochs} epochs on {n} digits, {seen:.0%} of "
                       f"them are right, not all")
-_generalises = _accuracy(0.95, True, lambda seen, n, epochs: f"{seen:.1%} of the {n} held-out digits are right; at "
-                         f"least 95% are needed")
+#: The share of the grader's held-out digits a trained network must label right. It sits in the gap between
+#: loops that learn and loops that do not, measured over 20-70 random splits each (1,297 digits, 20 epochs): the
+#: solution scored 95.2-99.4%; honest loops with other choices 93.2% (learning rate 0.01) to 99% (0.1), 94.6%
+#: at the lowest with 4 filters, and 91.8% without momentum at all; loops that do not learn (batches not
+#: shuffled, so each holds one digit; a rate that diverges) about 10%. One split measures a network's accuracy
+#: on 500 digits only to about ±1 point, so a bar at 95% failed about one honest loop in twenty.
+HELD_OUT_NEEDED = 0.90
+
+_generalises = _accuracy(HELD_OUT_NEEDED, True, lambda seen, n, epochs: f"{seen:.1%} of the {n} held-out digits "
+                         f"are right; at least {HELD_OUT_NEEDED:.0%} are needed")
 
 
 def _diverged(params, x, y):
@@ -461,10 +469,9 @@ train = Task(
              verify=_initial_loss, compare_value=False),
         Case("32 digits, 40 epochs: every one of them learned", _training(32, 40),
              verify=_overfits, compare_value=False),
-        # All 1,797 digits: 1,297 to train on, 500 held out. With 900 and 15 epochs, honest loops with other
-        # choices (8 or 16 filters, learning rates 0.02-0.05) fell to 94.4-94.8% on some draws; with these,
-        # 60 draws of three such loops all reached 95% (the solution's lowest: 96.2%).
-        Case("1,297 digits (labels permuted, images turned), 20 epochs: 95% of the 500 others right",
+        # All 1,797 digits: 1,297 to train on, 500 held out (HELD_OUT_NEEDED says how many must be right).
+        Case(f"1,297 digits (labels permuted, images turned), 20 epochs: {HELD_OUT_NEEDED:.0%} of the 500 others "
+             "right",
              _training(1297, 20, held_out=500), verify=_generalises, compare_value=False, points=3),
     ),
 )
