@@ -289,9 +289,6 @@ async def _environment(session):
 
 def main(stdin=None, stdout=None):
     """Read ``{"notebook", "limits"}`` as JSON, run the notebook, write ``{"notebook", "problem", "environment"}``."""
-    # jsonschema, which nbformat imports, also imports this optional parser of IRIs if it is installed,
-    # building a grammar for a second and a half each time; notebooks need no IRI checked.
-    sys.modules.setdefault("rfc3987_syntax", None)
     import nbformat
 
     stdin = stdin or sys.stdin.buffer
