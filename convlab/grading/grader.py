@@ -481,7 +481,6 @@ def add_arguments(parser):
 def main(args):
     import re
 
-    sys.modules.setdefault("rfc3987_syntax", None)  # see convlab.grading.inside.notebook.main
     library.prepare(library.ROOTS + library.STDLIB)  # every library's names resolve, before any submission is read
     found = expand(args.paths)
     paths = [path for path, _ in found]
