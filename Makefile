@@ -70,8 +70,11 @@ lint: $(STAMP)
 # the tests that read the graded class sit together. Files go out in the order tests/conftest.py
 # gives them, the longest first (not xdist's order, which puts the files with most tests first).
 # TEST_ARGS passes more options, e.g. make test TEST_ARGS="-k grader".
+# The tests start hundreds of Python processes (sandboxes, kernels, the Binder environment's):
+# Python writes its bytecode caches (__pycache__, git-ignored) even where PYTHONDONTWRITEBYTECODE
+# is set, so that each of them does not compile the same modules again.
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(TEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(TEST_ARGS)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m convlab notebooks notebooks/*.ipynb
