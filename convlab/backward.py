@@ -138,13 +138,17 @@ def _scatter_windows(g, k, size_hw, strides, dils):
     strided slice of the result, so R*S vectorised additions replace the loop
     over positions.  ``size_hw`` is the (padded) height and width of the result.
     """
-    n_images, _, ho, wo = g.shape
+    n_images, filters, ho, wo = g.shape
     _, channels, rows, cols = k.shape
     (sh, sw), (dh, dw) = strides, dils
     out = np.zeros((n_images, channels) + tuple(size_hw), dtype=g.dtype)
+    # The operands laid out once, as np.tensordot(g, k[:, :, r, s], axes=([1], [0])) would lay them out
+    # for every tap: the same products, without R*S copies of g.
+    g_rows = g.transpose(0, 2, 3, 1).reshape(n_images * ho * wo, filters)  # (N*Ho*Wo, K)
     for r in range(rows):
         for s in range(cols):
-            share = np.tensordot(g, k[:, :, r, s], axes=([1], [0]))  # (N, Ho, Wo, C)
+            tap = k[:, :, r, s].reshape(filters, channels)  # (K, C)
+            share = np.dot(g_rows, tap).reshape(n_images, ho, wo, channels)
             out[:, :, r * dh : r * dh + sh * (ho - 1) + 1 : sh, s * dw : s * dw + sw * (wo - 1) + 1 : sw] += (
                 share.transpose(0, 3, 1, 2)
             )
