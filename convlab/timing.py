@@ -48,8 +48,9 @@ __all__ = ["Timings", "compare", "best_time", "one_thread", "load_average", "ROU
 #: Rounds :func:`compare` runs by default; each contender's best round counts.
 ROUNDS = 5
 
-#: Seconds one batch of calls lasts at least (a call longer than that is a batch of one).
-MIN_TIME = 0.01
+#: Seconds one batch of calls lasts at least (a call longer than that is a batch of one): thousands of
+#: times the clock's resolution, short enough that the lessons' tables of a dozen contenders take seconds.
+MIN_TIME = 0.005
 
 
 @dataclass(frozen=True)
