@@ -3,9 +3,9 @@
 Typing a correct solution into a stub cell and running it and its check shows full marks,
 where the untouched stub showed none, a shortcut the rule forbids and a flipped kernel
 showed what is wrong; the learner saves it and grades it with the command lesson 00 gives,
-in JupyterLab's Terminal, which reports the same points; and the website's exercise pages,
-built from that course with the work saved in it, build and show the exercise, not the
-learner's answer.
+in JupyterLab's Terminal, which reports the same points; and the website's page of that
+exercise, built from that course with the work saved in it, builds and shows the exercise, not
+the learner's answer.
 """
 
 import html as html_module
@@ -119,10 +119,11 @@ def test_exercise_feedback_for_a_broken_rule_a_wrong_answer_and_a_right_one(open
     graded = re.search(rf"^\s*{TASK}\s+(\d+)/(\d+)\s+passed$", report, re.M)
     assert graded and int(graded[1]) == int(graded[2]) == max_points, report
 
-    # The website, built from this course with the learner's work saved in it: its exercise pages
-    # (the lessons, which take a minute to run, are left out) build, and show the exercise as
-    # every learner gets it, never this learner's answer.
-    html = _build_exercise_pages(nb.lab.root, nb.lab.scratch / "site")
+    # The website, built from this course with the learner's work saved in it: the page of this
+    # exercise (the only notebook the learner changed; the lessons, which take a minute to run,
+    # are left out) builds, and shows the exercise as every learner gets it, never this
+    # learner's answer.
+    html = _build_exercise_page(nb.lab.root, f"exercises/{path.name}", nb.lab.scratch / "site")
     page = (html / "exercises" / path.with_suffix(".html").name).read_text()
     page = html_module.unescape(re.sub(r"<[^>]+>", "", page))  # the text a reader sees
     assert "raise NotImplementedError()" in page
@@ -146,11 +147,11 @@ def _wait_for_file(path, text, timeout=30):
         time.sleep(0.25)
 
 
-def _build_exercise_pages(course, dest):
-    """Build the website of ``course`` with its start page and exercise pages only; return its html folder."""
+def _build_exercise_page(course, exercise, dest):
+    """Build the website of ``course`` with its start page and one exercise's page only; return its html folder."""
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-c", "docs", "-E", "-W", "--keep-going", "-q",
-         "-D", "include_patterns=README.md,exercises/*.ipynb", ".", str(dest / "html")],
+         "-D", f"include_patterns=README.md,{exercise}", ".", str(dest / "html")],
         cwd=course, capture_output=True, text=True, timeout=300,
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
