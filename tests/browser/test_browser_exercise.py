@@ -1,11 +1,11 @@
 """An exercise in JupyterLab, done as a learner does it, with mouse and keyboard.
 
-Typing a correct solution into a stub cell and running it and its check shows full marks,
-where the untouched stub showed none, a shortcut the rule forbids and a flipped kernel
-showed what is wrong; the learner saves it and grades it with the command lesson 00 gives,
-in JupyterLab's Terminal, which reports the same points; and the website's page of that
-exercise, built from that course with the work saved in it, builds and shows the exercise, not
-the learner's answer.
+Typing a shortcut the rule forbids into a stub cell and running it and its check shows what is
+wrong, where the untouched stub showed no points; pasting a flipped kernel shows what is wrong,
+and pasting a correct solution shows full marks; the learner saves it and grades it with the
+command lesson 00 gives, in JupyterLab's Terminal, which reports the same points; and the
+website's page of that exercise, built from that course with the work saved in it, builds and
+shows the exercise, not the learner's answer.
 """
 
 import html as html_module
@@ -65,12 +65,16 @@ FLIPPED = (
 )
 
 
-def _answer(nb, stub, check_cell, code, name):
-    """Type ``code`` into the stub cell, run it and its check; return the check's score and text."""
+def _answer(nb, stub, check_cell, code, name, paste=False):
+    """Type ``code`` into the stub cell (or paste it, as a learner pastes a longer answer), run it and
+    its check; return the check's score and text."""
     editor = nb.cells.nth(stub).locator(".cm-content")
     editor.click()
     nb.page.keyboard.press("Control+a")
-    _type_code(nb.page, code)
+    if paste:
+        nb.page.keyboard.insert_text(code)
+    else:
+        _type_code(nb.page, code)
     typed = editor.evaluate("el => [...el.querySelectorAll('.cm-line')].map(l => l.textContent).join('\\n')")
     assert typed == code, f"the editor holds\n{typed}\nnot\n{code}"
     nb.page.keyboard.press("Shift+Enter")  # run the answer; the check cell is selected next
@@ -99,10 +103,10 @@ def test_exercise_feedback_for_a_broken_rule_a_wrong_answer_and_a_right_one(open
     assert points == 0 and "breaks the rule of this task: it uses convlab.conv2d" in text, text
     assert "Rule: Write the loops yourself" in text, text
 
-    points, _, text = _answer(nb, stub, check_cell, FLIPPED, "flipped")
+    points, _, text = _answer(nb, stub, check_cell, FLIPPED, "flipped", paste=True)
     assert points == 0 and "wrong values" in text and "turned by 180°" in text, text
 
-    points, max_points, text = _answer(nb, stub, check_cell, _solution_code(TASK), "right")
+    points, max_points, text = _answer(nb, stub, check_cell, _solution_code(TASK), "right", paste=True)
     assert points == max_points > 0 and "✗" not in text, text
     assert "the grader tries new ones" in text, text
     assert not nb.page_errors, nb.page_errors
