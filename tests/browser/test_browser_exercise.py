@@ -19,7 +19,7 @@ import pytest
 
 from .labdriver import ROOT, SCREENSHOTS, Terminal
 
-pytestmark = pytest.mark.long(50)  # seconds on two cores
+pytestmark = pytest.mark.long(35)  # seconds on two cores
 
 # -- an exercise -------------------------------------------------------------------------------
 
