@@ -683,8 +683,9 @@ def broken():
     def syntax_error(nb):
         code_cell(nb, "def conv2d_loops(").source = "def conv2d_loops(x, k)\n    return x"
 
-    def loop_in_a_cell(nb):
-        code_cell(nb, "def convolve2d_loops(").source = "while True:\n    pass"
+    def loop_in_a_cell(nb):  # waits instead of spinning: the cell's time limit stops either, and
+        # loop_in_a_function spins in the same place (a checked call runs in a cell too)
+        code_cell(nb, "def convolve2d_loops(").source = "import time\nwhile True:\n    time.sleep(1)"
 
     def loop_in_a_function(nb):
         code_cell(nb, "def convolve2d_loops(").source = (
