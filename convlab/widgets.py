@@ -244,8 +244,16 @@ class StrideExplorer:
         slider.min, slider.max = low, high  # clamps value into [low, high]
 
     def _changed(self, change):
-        if not self._busy:
+        if self._busy:
+            return
+        if change["owner"] is self.controls["position"]:
+            self._move()  # only the window moves: the same scene, drawn at the new position
+        else:
             self._update()
+
+    def _move(self):
+        self._scene.draw(self._value("position"))
+        self.picture.value = _png(self._scene.fig, PIXELS_PER_INCH * SHARPNESS)
 
     def _update(self):
         """Bring ranges, picture, formula and code in line with the sliders."""
@@ -261,7 +269,8 @@ class StrideExplorer:
             self.formula = self._formula()
             self.code_box.value = f"<pre style='line-height:1.35'>{self.code}</pre>"
             self.formula_box.value = self.formula
-            figure = self.figure()
+            self._scene = self._new_scene()
+            figure = self._scene.fig
             self.picture.value = _png(figure, PIXELS_PER_INCH * SHARPNESS)
             self.picture.layout.width = f"{round(figure.get_figwidth() * PIXELS_PER_INCH)}px"
         finally:
@@ -311,12 +320,15 @@ class StrideExplorer:
 
     def figure(self):
         """The picture for the current sliders, as a matplotlib Figure."""
+        return self._new_scene().fig
+
+    def _new_scene(self):
         import matplotlib.pyplot as plt
 
         scene = ConvScene(self.steps, overview=True)
         scene.draw(self._value("position"))
         plt.close(scene.fig)
-        return scene.fig
+        return scene
 
     def png(self, dpi=PIXELS_PER_INCH * SHARPNESS):
         """:meth:`figure` as PNG bytes."""

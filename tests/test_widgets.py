@@ -101,9 +101,15 @@ def test_position_scrubber_moves_the_window():
     (ax,) = [a for a in fig.axes if a.get_title() == "input"]
     taps = {(round(p.get_y()), round(p.get_x())) for p in ax.patches if p.get_gid() == "tap"}
     assert taps == {(2 + r, 4 + s) for r in range(3) for s in range(3)}
+    # moving the window redraws the same scene at the new position: the picture a fresh one would be,
+    # backwards and forwards (the play button starts again at 0)
+    for position in (8, 0, 5):
+        ex.controls["position"].value = position
+        assert ex.picture.value == ex.png(), position
     # shrinking the output clamps the position into range
     set_values(ex, stride_rows=4, stride_cols=4)
     assert ex.controls["position"].value <= ex.controls["position"].max == 3
+    assert ex.picture.value == ex.png()
 
 
 def test_invalid_combinations_cannot_be_reached():
