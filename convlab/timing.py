@@ -49,7 +49,8 @@ __all__ = ["Timings", "compare", "best_time", "one_thread", "load_average", "ROU
 ROUNDS = 5
 
 #: Seconds one batch of calls lasts at least (a call longer than that is a batch of one): thousands of
-#: times the clock's resolution, short enough that the lessons' tables of a dozen contenders take seconds.
+#: times the clock's resolution (under a microsecond), short enough that a lesson's table of a dozen
+#: contenders at six sizes takes seconds.
 MIN_TIME = 0.005
 
 

@@ -79,7 +79,6 @@ def _wrap_sum(text, max_chars):
     return "\n".join(lines)
 
 
-
 def _place(ax, patch):
     """Add ``patch`` to ``ax``, whose limits are set already: ``ax.add_patch`` would also measure it for
     autoscaling, a fifth of the time of drawing a scene of a few hundred cells."""
