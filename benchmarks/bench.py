@@ -154,7 +154,7 @@ def convlab_contenders(case, x, k, quick):
         out.append(Contender(method, lambda m=method: convlab.conv2d(x, k, **params, method=m)))
         if method in REGISTRY and not REGISTRY[method].candidate:
             out[-1].note = "not chosen by auto"
-    out[-1].note = f"uses {choose_method(case.padded(), case.canonical()[1], x.dtype)}"
+    out[-1].note = f"uses {choose_method(case.padded(), case.canonical()[1], x.dtype, stride=case.stride)}"
     return out
 
 

@@ -71,7 +71,7 @@ def main(argv=None):
             times = time_methods(x, k, stride, padding, dilation, rounds)
             best = min(times, key=times.get)
             padded = x_shape[:2] + tuple(s + 2 * padding for s in x_shape[2:])
-            chosen = choose_method(padded, k_shape, np.dtype(dtype))
+            chosen = choose_method(padded, k_shape, np.dtype(dtype), stride=stride)
             rows.append({
                 "dtype": dtype, "N": x_shape[0], "C": x_shape[1], "H": x_shape[2], "K": k_shape[0],
                 "R": k_shape[2], "stride": stride, "padding": padding, "dilation": dilation,

@@ -82,7 +82,7 @@ def measure_case(case, dtype, threads, args, rng):
     windows = rng.standard_normal((c * r * s, n * ho * wo)).astype(dtype)
     reference = convlab.conv2d(x, k, **case.params, method=REFERENCE)
     row = {"case": case.name, "dtype": np.dtype(dtype).name, "threads": "one" if threads == 1 else "all",
-           "auto uses": choose_method(case.padded(), case.canonical()[1], np.dtype(dtype)),
+           "auto uses": choose_method(case.padded(), case.canonical()[1], np.dtype(dtype), stride=case.stride),
            "load before": load()}
     with threadpool_limits(threads):
         conv = lambda: convlab.conv2d(x, k, **case.params)  # noqa: E731

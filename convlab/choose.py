@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import fast, methods
-from .params import check_args, sum_dtype
+from .params import as_pair, check_args, sum_dtype
 from .timing import compare
 from .windows import pad_hw
 
@@ -123,7 +123,9 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
     column phases):
 
     - a 1x1 kernel goes to ``"blocked"``, which multiplies the input itself,
-      without copying it (with stride 1);
+      without copying it, with stride 1; with a larger stride its window
+      matrix, every stride-th value of the input, goes to ``"im2col"`` when
+      it fits in one of ``"blocked"``'s blocks (:data:`convlab.fast.BLOCK_BYTES`);
     - a small problem, whose whole window matrix fits in :data:`SMALL_BYTES`,
       goes to ``"im2col"``: it takes the fewest Python steps;
     - few kernels (``K < 32``) go to ``"mec"``: there the matrix product is
@@ -201,6 +203,8 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
     'mec'
     >>> choose_method((8, 64, 58, 58), (64, 64, 3, 3), np.dtype(np.float32))
     'blocked'
+    >>> [choose_method((16, 64, 32, 32), (128, 64, 1, 1), np.dtype(np.float32), stride=s) for s in (1, 2)]
+    ['blocked', 'im2col']
 
     With arrays, in any layout ``conv2d`` takes, and with the padding:
 
@@ -216,9 +220,10 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
         if measure:
             raise TypeError("measure=True times the methods on the arrays themselves: pass x and k, not their shapes")
         itemsize = 8 if dtype is None else sum_dtype(dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)).itemsize
+        stride = as_pair(stride, "stride", 1)
         try:
             if len(x) == len(k) == 4 and min(x) >= 1 and min(k) >= 1:
-                return _rule(x, k, itemsize)
+                return _rule(x, k, itemsize, stride)
         except TypeError:  # not numbers
             pass
         raise ValueError(f"shapes must be four positive ints each, (N, C, H, W) and (K, C, R, S), got {x!r} and {k!r}")
@@ -227,17 +232,22 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
     x4 = pad_hw(args.x4.astype(dtype, copy=False), args.padding)
     k4 = args.k4.astype(dtype, copy=False)
     if not measure:
-        return _rule(x4.shape, k4.shape, dtype.itemsize)
+        return _rule(x4.shape, k4.shape, dtype.itemsize, args.stride)
     times = _time_candidates(x4, k4, args.stride, args.dilation)
     return min(times, key=times.get), times
 
 
-def _rule(x_shape, k_shape, itemsize):
+def _rule(x_shape, k_shape, itemsize, stride=(1, 1)):
     """:func:`choose_method` on canonical padded shapes: the rule alone."""
     n_images, channels, height, width = x_shape
     n_kernels, _, rows, cols = k_shape
     if rows * cols == 1:
-        return "blocked"
+        if stride == (1, 1):
+            return "blocked"  # the input itself is the window matrix: nothing is copied
+        # Every stride-th value of the input, a matrix smaller than the input: built whole when it
+        # fits in one of blocked's blocks (what blocked would do, in more Python steps)
+        positions = ((height - 1) // stride[0] + 1) * ((width - 1) // stride[1] + 1)
+        return "im2col" if n_images * channels * positions * itemsize <= fast.BLOCK_BYTES else "blocked"
     # the window matrix at stride 1 and dilation 1: an upper bound for any stride and dilation
     window_bytes = n_images * channels * rows * cols * (height - rows + 1) * (width - cols + 1) * itemsize
     if window_bytes <= SMALL_BYTES:

@@ -168,6 +168,6 @@ def _convolve(x, k, stride, padding, dilation, method, flip):
         k4 = k4[..., ::-1, ::-1]
     x4 = pad_hw(x4, args.padding)  # a new array when padded: x itself is never written to
     if method == "auto":
-        method = choose_method(x4.shape, k4.shape, work)
+        method = choose_method(x4.shape, k4.shape, work, stride=args.stride)
     out = IMPLEMENTATIONS[method](x4, k4, args.stride, args.dilation)
     return np.ascontiguousarray(out.reshape(args.lead + args.out_hw), dtype=dtype)

@@ -6,6 +6,7 @@ with tracemalloc, which sees every NumPy allocation.  No test here measures
 time: speed is the business of benchmarks/.
 """
 
+import itertools
 import tracemalloc
 
 import numpy as np
@@ -249,10 +250,27 @@ def test_choose_method_names_a_bounded_method(dtype):
         ((32, 3, 230, 230), (64, 3, 7, 7)),
         ((4, 64, 56, 56), (128, 64, 1, 1)),
     ]
-    for x_shape, k_shape in shapes:
-        method = choose_method(x_shape, k_shape, dtype)
+    for (x_shape, k_shape), stride in itertools.product(shapes, (1, 2)):
+        method = choose_method(x_shape, k_shape, dtype, stride=stride)
         assert method in convlab.METHODS
         n, c, h, w = x_shape
-        window_matrix = n * c * k_shape[2] * k_shape[3] * h * w * dtype.itemsize
-        # a method that builds the whole window matrix only when it is small
-        assert REGISTRY[method].bounded_memory or window_matrix <= 1 * MB, (x_shape, k_shape, method)
+        ho, wo = convlab.output_shape((h, w), k_shape[2:], stride)
+        window_matrix = n * c * k_shape[2] * k_shape[3] * ho * wo * dtype.itemsize
+        # a method that builds the whole window matrix only when it is small: at most 1 MB, or for a
+        # strided 1x1 kernel (every stride-th value of the input) no more than one of blocked's blocks
+        limit = fast.BLOCK_BYTES if k_shape[2:] == (1, 1) else 1 * MB
+        assert REGISTRY[method].bounded_memory or window_matrix <= limit, (x_shape, k_shape, stride, method)
+
+
+def test_a_strided_1x1_kernel_is_built_whole_when_it_fits_in_a_block():
+    """With stride 1 a 1x1 kernel's window matrix is the input itself (blocked copies nothing); with a
+    larger stride im2col copies every stride-th value at once, up to one of blocked's blocks."""
+    f32 = np.dtype(np.float32)
+    assert choose_method((16, 64, 32, 32), (128, 64, 1, 1), f32) == "blocked"
+    assert choose_method((16, 64, 32, 32), (128, 64, 1, 1), f32, stride=2) == "im2col"  # 1 MiB
+    assert choose_method((16, 64, 32, 32), (128, 64, 1, 1), f32, stride=(1, 2)) == "im2col"  # 2 MiB
+    assert choose_method((16, 64, 128, 128), (128, 64, 1, 1), f32, stride=2) == "blocked"  # 16 MiB
+    x = np.ones((16, 64, 32, 32), dtype=f32)
+    assert choose_method(x, np.ones((128, 64, 1, 1), dtype=f32), stride=2) == "im2col"  # arrays: the same rule
+    with pytest.raises(ValueError, match="stride"):
+        choose_method((1, 1, 4, 4), (1, 1, 1, 1), stride=0)

@@ -56,7 +56,8 @@ def test_quick_benchmark_writes_consistent_results(tmp_path):
             assert math.isclose(float(row["x_torch"]), t / seconds["PyTorch"], rel_tol=1e-4), name
     # "auto" says which method it used, and that is the method choose_method names
     x_shape, k_shape, _ = case.canonical()
-    assert by_name["auto"]["note"] == f"uses {choose_method(x_shape, k_shape, np.dtype(np.float64))}"
+    chosen = choose_method(x_shape, k_shape, np.dtype(np.float64), stride=case.stride)
+    assert by_name["auto"]["note"] == f"uses {chosen}"
     report = (tmp_path / "bench.md").read_text()
     assert 'method="auto" against the goals' in report and "thread pools" in report
     auto_ms = re.search(r"^\| original s1 \| float64 \| \w+ \| ([\d.]+) \|", report, re.M)
@@ -82,7 +83,8 @@ def test_limit_benchmark_writes_consistent_results(tmp_path):
             assert math.isclose(float(row["conv2d_vs_torch"]), conv2d / torch_ms, rel_tol=1e-4)
             assert math.isclose(float(row["product_vs_torch"]), product / torch_ms, rel_tol=1e-4)
         case = next(c for c in bench.CASES if c.name == row["case"])
-        assert row["auto uses"] == choose_method(case.padded(), case.canonical()[1], np.dtype(np.float64))
+        assert row["auto uses"] == choose_method(case.padded(), case.canonical()[1], np.dtype(np.float64),
+                                              stride=case.stride)
     report = (tmp_path / "limit.md").read_text()
     assert "## Verdict (all threads)" in report and "## One thread each" in report and "thread pools" in report
 
