@@ -137,7 +137,7 @@ def choose_method(x, k, dtype=None, *, stride=1, padding=0, dilation=1, measure=
     ``"blocked"`` bounds its temporary memory to
     :data:`convlab.fast.BLOCK_BYTES` and ``"mec"`` to
     :data:`convlab.fast.STRIP_BYTES`, so ``"auto"`` builds a whole window
-    matrix only when it is small.
+    matrix only when it is small, or no larger than one of those blocks.
 
     Parameters
     ----------
