@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import fast, methods
-from .params import as_pair, check_args, sum_dtype
+from .params import as_pair, check_args, output_hw, sum_dtype
 from .timing import compare
 from .windows import pad_hw
 
@@ -246,8 +246,8 @@ def _rule(x_shape, k_shape, itemsize, stride=(1, 1)):
             return "blocked"  # the input itself is the window matrix: nothing is copied
         # Every stride-th value of the input, a matrix smaller than the input: built whole when it
         # fits in one of blocked's blocks (what blocked would do, in more Python steps)
-        positions = ((height - 1) // stride[0] + 1) * ((width - 1) // stride[1] + 1)
-        return "im2col" if n_images * channels * positions * itemsize <= fast.BLOCK_BYTES else "blocked"
+        ho, wo = output_hw((height, width), (1, 1), stride, (0, 0), (1, 1))
+        return "im2col" if n_images * channels * ho * wo * itemsize <= fast.BLOCK_BYTES else "blocked"
     # the window matrix at stride 1 and dilation 1: an upper bound for any stride and dilation
     window_bytes = n_images * channels * rows * cols * (height - rows + 1) * (width - cols + 1) * itemsize
     if window_bytes <= SMALL_BYTES:
