@@ -18,12 +18,12 @@ from submissions import MARKER, build
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The limits of the run: a broken notebook's endless cell costs 10 s, not a minute (the longest cell
-#: of any solution takes about 1 s), an endless definition 5 s when its answer is asked; 2.5 GiB
-#: lets every solution run and stops a 3 GiB allocation.  Three notebooks at a time on two cores:
-#: each run spends part of its time waiting for its kernel to start.  The repository's solutions
-#: are the references copies are compared with.
-ARGS = ["--jobs", "3", "--timeout", "10", "--call-timeout", "3", "--definition-timeout", "5", "--memory", "2.5",
+#: The limits of the run: a broken notebook's endless cell costs 6 s, not a minute (the longest cell
+#: of any solution takes about 1 s on a quiet machine: 6 s leaves room for a loaded one), an
+#: endless definition 3 s when its answer is asked; 2.5 GiB lets every solution run and stops a 3 GiB
+#: allocation.  Three notebooks at a time on two cores: each run spends part of its time waiting for
+#: its kernel to start.  The repository's solutions are the references copies are compared with.
+ARGS = ["--jobs", "3", "--timeout", "6", "--call-timeout", "3", "--definition-timeout", "3", "--memory", "2.5",
         "--solutions", str(ROOT / "solutions")]
 
 

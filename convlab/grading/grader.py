@@ -117,6 +117,7 @@ def _grade(path, sandbox, keep, seed, references):
                            "not an exercise notebook: no exercise name in its metadata or in its file name")
     cells = [cell.get("source") if isinstance(cell.get("source"), str) else ""
              for cell in nb.cells if cell.get("cell_type") == "code"]
+    library.prepare(library.named_roots(cells))  # before its names are read: SciPy only if it names SciPy
     source = Source(cells)
     tasks = tasks_for(exercise)
     seed = secrets.randbits(63) if seed is None else seed
@@ -481,7 +482,7 @@ def add_arguments(parser):
 def main(args):
     import re
 
-    library.prepare(library.ROOTS + library.STDLIB)  # every library's names resolve, before any submission is read
+    library.prepare(library.named_roots([]))  # NumPy's, convlab's and Python's names resolve before any submission
     found = expand(args.paths)
     paths = [path for path, _ in found]
     if not paths:

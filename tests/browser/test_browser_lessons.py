@@ -175,8 +175,11 @@ def test_run_all_shows_no_error_and_the_committed_outputs(after_run_all, path):
     after_run_all.done_with(path)
 
 
-def test_run_all_check_sees_errors(lab, open_notebook):
-    """The check above can fail: errors, stderr, cells left unrun and requests to elsewhere are all reported."""
+def test_run_all_check_sees_errors(lab, after_run_all):
+    """The check above can fail: errors, stderr, cells left unrun and requests to elsewhere are all reported.
+
+    Its notebook opens in the JupyterLab the lessons were run in, as the next lesson does.
+    """
     v4 = nbformat.v4
     cells = [
         v4.new_code_cell("from IPython.display import HTML\n"
@@ -191,14 +194,15 @@ def test_run_all_check_sees_errors(lab, open_notebook):
     kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(v4.new_notebook(cells=cells, metadata={"kernelspec": kernel}), path)
 
-    nb = open_notebook(path.name)
-    nb.run_all()
+    nb = after_run_all.page(path.name)
     problems = nb.problems(_cells(path))
     assert len(problems) == 4, problems
     assert problems[0] == "a request left the machine: https://fonts.example.invalid/icons.css"
     assert problems[1].startswith("cell 2 shows an error:") and "careful" in problems[1]
     assert problems[2].startswith("cell 3 shows an error:") and "ValueError: deliberate" in problems[2]
     assert problems[3] == "cell 4 did not run (prompt '[ ]:')"
+    nb.save()  # closed as a saved lesson is: JupyterLab asks before closing an unsaved one
+    after_run_all.done_with(path.name)
 
 
 # -- the stride explorer -----------------------------------------------------------------------

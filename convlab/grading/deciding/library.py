@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import re
 import sys
+import threading
 import types
 
 __all__ = [
-    "ROOTS", "STDLIB", "CLOSED", "IMPORTED", "table", "prepare", "imported_roots", "resolve", "problem",
+    "ROOTS", "STDLIB", "CLOSED", "IMPORTED", "table", "prepare", "imported_roots", "named_roots", "resolve", "problem",
     "allowed_module", "closed", "module_of",
 ]
 
@@ -84,6 +86,7 @@ UNSAFE_BUILTINS = frozenset({
 
 
 _TABLE = {}
+_PREPARING = threading.Lock()  # a grader's threads may prepare at once; each module is imported by one
 
 
 def table():
@@ -96,15 +99,20 @@ def table():
 def prepare(roots):
     """Import the modules of :data:`IMPORTED` under ``roots`` now, and add them to the table.
 
-    The questions' interpreter calls it before any learner code runs, with
-    only the libraries its tasks may use; the checker in a learner's kernel, with
-    the libraries the kernel has imported (:func:`imported_roots`): SciPy takes a
-    second and a half to import, and a kernel that has not imported it holds no
-    routine of it an answer could already have. The table only grows, so what
-    resolved once resolves the same way later.
+    The grader calls it with the libraries a submission names (:func:`named_roots`) before
+    reading its code, the questions' interpreter with only the libraries its tasks may use,
+    the checker in a learner's kernel with the libraries the kernel has imported
+    (:func:`imported_roots`): SciPy takes over a second to import, and code that never
+    names it holds no routine of it.  The table only grows, so what resolved once
+    resolves the same way later.
     """
-    for name in IMPORTED:
-        if name.split(".")[0] in roots and name not in _TABLE:
+    wanted = [name for name in IMPORTED if name.split(".")[0] in roots and name not in _TABLE]
+    if not wanted:
+        return
+    with _PREPARING:
+        for name in wanted:
+            if name in _TABLE:
+                continue
             try:
                 _TABLE[name] = importlib.import_module(name)
             except ImportError:  # SciPy is optional for the checker's source check
@@ -118,6 +126,23 @@ def imported_roots():
     True
     """
     return tuple(root for root in ROOTS + STDLIB if root in ("numpy", "convlab") + STDLIB or root in sys.modules)
+
+
+def named_roots(cells):
+    """NumPy, convlab, Python's modules of :data:`STDLIB`, and each other library of :data:`ROOTS` that ``cells`` name.
+
+    A name graded code uses starts at an import, and an import of a library
+    writes the library's name: code that never writes ``scipy`` reaches no
+    routine of SciPy, whatever it does at run time (building names from strings
+    is refused by the source check).
+
+    >>> named_roots(["import numpy as np", "from scipy import signal"])[:3]
+    ('numpy', 'scipy', 'convlab')
+    >>> "scipy" in named_roots(["x = 1  # no library here"])
+    False
+    """
+    text = "\n".join(cell for cell in cells if isinstance(cell, str))
+    return tuple(root for root in ROOTS if root in ("numpy", "convlab") or re.search(rf"\b{root}\b", text)) + STDLIB
 
 
 def _lookup(holder, name):
