@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -23,6 +24,8 @@ import convlab  # noqa: E402
 from convlab.choose import choose_method  # noqa: E402
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # the scripts time PyTorch exactly when it is installed
+
+pytestmark = pytest.mark.long(18)  # seconds on two cores
 
 
 def run_script(name, *args):

@@ -11,6 +11,8 @@ import convlab
 
 ALL_METHODS = convlab.METHODS + ("auto",)
 
+pytestmark = pytest.mark.long(12)  # seconds on two cores
+
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 @given(case=conv_cases(dtypes=["float64"]))

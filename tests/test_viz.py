@@ -27,6 +27,8 @@ from convlab.viz.steps import format_value  # noqa: E402
 
 RNG = np.random.default_rng(7)
 
+pytestmark = pytest.mark.long(15)  # seconds on two cores
+
 # name -> (x, k, parameters): the combinations the issue asks to look at
 CASES = {
     "stride 2": (RNG.integers(0, 10, (5, 5)), RNG.integers(-2, 3, (3, 3)), dict(stride=2)),

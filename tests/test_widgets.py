@@ -17,6 +17,8 @@ from convlab.widgets import KERNELS, StrideExplorer, stride_explorer  # noqa: E4
 
 SLIDERS = ("stride_rows", "stride_cols", "kernel_rows", "kernel_cols", "padding", "dilation")
 
+pytestmark = pytest.mark.long(24)  # seconds on two cores
+
 
 def set_values(ex, **values):
     for name, value in values.items():
