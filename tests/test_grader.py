@@ -251,6 +251,23 @@ def test_resume_grades_nothing_twice(graded_class, tmp_path):
     assert results.read_text() == Path(graded_class["results"]).read_text()  # nothing regraded, nothing lost
 
 
+PARSE = """
+import sys
+from convlab.grading.grader import parse
+numpy_only = parse(["import numpy as np", "def f(x):\\n    return np.sum(x)"])
+print("scipy" in sys.modules, numpy_only.aliases["np"])
+with_scipy = parse(["from scipy.signal import *", "def f(x, k):\\n    return correlate2d(x, k)"])
+print("scipy" in sys.modules, with_scipy.aliases.get("correlate2d"))
+"""
+
+
+def test_the_grader_imports_scipy_for_the_code_that_names_it_before_reading_it():
+    """In a fresh interpreter: code without SciPy leaves it unimported; code with SciPy's star import
+    binds its names (read before SciPy were in the table, it would bind nothing)."""
+    said = subprocess.run([sys.executable, "-c", PARSE], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert said.stdout.splitlines() == ["False numpy", "True scipy.signal.correlate2d"], said.stderr
+
+
 def test_no_sandbox_no_grading(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(sandboxing, "find_bwrap", lambda: None)
     args = Namespace(paths=[str(ROOT / "exercises" / "00_start_here.ipynb")], json=False, csv=None,

@@ -117,8 +117,7 @@ def _grade(path, sandbox, keep, seed, references):
                            "not an exercise notebook: no exercise name in its metadata or in its file name")
     cells = [cell.get("source") if isinstance(cell.get("source"), str) else ""
              for cell in nb.cells if cell.get("cell_type") == "code"]
-    library.prepare(library.named_roots(cells))  # before its names are read: SciPy only if it names SciPy
-    source = Source(cells)
+    source = parse(cells)
     tasks = tasks_for(exercise)
     seed = secrets.randbits(63) if seed is None else seed
     built = {task.name: [c.build(fresh_rng(seed, task.name, i)) for i, c in enumerate(task.cases)] for task in tasks}
@@ -193,6 +192,16 @@ def default_solutions():
 
     folder = Path(convlab.__file__).resolve().parents[1] / "solutions"
     return folder if folder.is_dir() else None
+
+
+def parse(cells):
+    """The code cells as a :class:`Source`, read after the libraries they name are in the table.
+
+    SciPy's names are imported only for code that writes ``scipy`` (:func:`.library.named_roots`),
+    and before the code is read: ``from scipy.signal import *`` binds SciPy's names, not nothing.
+    """
+    library.prepare(library.named_roots(cells))
+    return Source(cells)
 
 
 def _static_check(task, source):

@@ -1,4 +1,4 @@
-"""The libraries graded code may use, as a table of names made once, before any submission is read.
+"""The libraries graded code may use, as a table of names made from a fixed list of modules.
 
 A learner's code names routines by dotted names (``np.lib.stride_tricks.as_strided``,
 ``convlab.conv2d``).  To check a task's rule, those names are resolved to the
@@ -6,7 +6,8 @@ objects they stand for — but never by importing what a submission names: an
 import runs code, and the grading process runs none of a submission's choosing.
 Instead, :func:`table` imports a fixed list of modules (:data:`IMPORTED`) the
 first time it is asked (or :func:`prepare` imports those of some libraries only:
-the learner's kernel and the questions' interpreter do), and :func:`resolve` walks from those modules through
+the grader those a submission names, the learner's kernel and the questions'
+interpreter theirs), and :func:`resolve` walks from those modules through
 their namespaces' dictionaries only (no ``getattr``, so no module-level
 ``__getattr__`` can import anything either).  A name outside the table
 resolves to nothing.
