@@ -404,7 +404,11 @@ class NotebookPage:
         return found
 
     def screenshot(self, name, max_height=16000):
-        """Photograph the whole notebook (the window grows to fit it); return the file."""
+        """Photograph the whole notebook (the window grows to fit it); return the file.
+
+        A JPEG: a lesson is up to 16,000 pixels tall, which Chromium encodes as JPEG in half
+        the time it takes for PNG (0.6 s against 1.3 s for lesson 06), and it reads as well.
+        """
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         scroller = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first
         scroller.evaluate("el => { el.scrollTop = 0; }")
@@ -414,8 +418,8 @@ class NotebookPage:
         height = min(max_height, size["height"] + max(0, content - visible))
         self.page.set_viewport_size({"width": size["width"], "height": height})
         self.page.wait_for_timeout(500)  # let the layout and images settle
-        out = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(out))
+        out = SCREENSHOTS / f"{name}.jpg"
+        self.page.screenshot(path=str(out), quality=85)
         self.page.set_viewport_size(size)
         return out
 
