@@ -256,15 +256,18 @@ import sys
 from convlab.grading.grader import parse
 numpy_only = parse(["import numpy as np", "def f(x):\\n    return np.sum(x)"])
 print("scipy" in sys.modules, numpy_only.aliases["np"])
-with_scipy = parse(["from scipy.signal import *", "def f(x, k):\\n    return correlate2d(x, k)"])
+with_scipy = parse([sys.argv[1], "def f(x, k):\\n    return correlate2d(x, k)"])
 print("scipy" in sys.modules, with_scipy.aliases.get("correlate2d"))
 """
 
 
-def test_the_grader_imports_scipy_for_the_code_that_names_it_before_reading_it():
+@pytest.mark.parametrize("scipy", ["scipy", "\uff53\uff43\uff49\uff50\uff59"], ids=["ascii", "full-width"])
+def test_the_grader_imports_scipy_for_the_code_that_names_it_before_reading_it(scipy):
     """In a fresh interpreter: code without SciPy leaves it unimported; code with SciPy's star import
-    binds its names (read before SciPy were in the table, it would bind nothing)."""
-    said = subprocess.run([sys.executable, "-c", PARSE], capture_output=True, text=True, cwd=ROOT, check=True)
+    binds its names (read before SciPy were in the table, it would bind nothing), however SciPy's
+    name is spelt (Python reads full-width letters as the ASCII ones)."""
+    said = subprocess.run([sys.executable, "-c", PARSE, f"from {scipy}.signal import *"], capture_output=True,
+                          text=True, cwd=ROOT, check=True)
     assert said.stdout.splitlines() == ["False numpy", "True scipy.signal.correlate2d"], said.stderr
 
 

@@ -41,6 +41,7 @@ import re
 import sys
 import threading
 import types
+import unicodedata
 
 __all__ = [
     "ROOTS", "STDLIB", "CLOSED", "IMPORTED", "table", "prepare", "imported_roots", "named_roots", "resolve", "problem",
@@ -135,14 +136,17 @@ def named_roots(cells):
     A name graded code uses starts at an import, and an import of a library
     writes the library's name: code that never writes ``scipy`` reaches no
     routine of SciPy, whatever it does at run time (building names from strings
-    is refused by the source check).
+    is refused by the source check).  The code is read as Python reads names,
+    after NFKC normalisation, so ``import ｓｃｉｐｙ`` (full-width letters) names SciPy too.
 
     >>> named_roots(["import numpy as np", "from scipy import signal"])[:3]
     ('numpy', 'scipy', 'convlab')
     >>> "scipy" in named_roots(["x = 1  # no library here"])
     False
+    >>> "scipy" in named_roots(["import \\uff53\\uff43\\uff49\\uff50\\uff59"])
+    True
     """
-    text = "\n".join(cell for cell in cells if isinstance(cell, str))
+    text = unicodedata.normalize("NFKC", "\n".join(cell for cell in cells if isinstance(cell, str)))
     return tuple(root for root in ROOTS if root in ("numpy", "convlab") or re.search(rf"\b{root}\b", text)) + STDLIB
 
 
