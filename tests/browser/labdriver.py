@@ -213,8 +213,12 @@ class LabServer:
                 return session
         return None
 
+    def kernel(self, kernel_id):
+        """The server's model of a kernel: its ``execution_state``, ``last_activity`` (its last message) and more."""
+        return self.api(f"kernels/{kernel_id}")
+
     def kernel_state(self, kernel_id):
-        return self.api(f"kernels/{kernel_id}")["execution_state"]
+        return self.kernel(kernel_id)["execution_state"]
 
     def shutdown_sessions(self):
         for session in self.api("sessions"):
@@ -334,12 +338,16 @@ class NotebookPage:
             self.page.wait_for_timeout(250)
 
     def run_all(self, timeout=600):
+        # Polling for idle before the kernel has the first cell would end at once, so wait until the
+        # kernel has said something since Run All: the server keeps the time of its last message.
+        # (Waiting for a [*] prompt instead waited 10 s for a notebook that ends before it shows.)
+        before = self.lab.kernel(self.kernel_id)["last_activity"]
         self.menu("Run", "Run All Cells")
-        # The first cell shows [*] almost at once; wait for that before polling for idle.
-        try:
-            self.notebook.locator(".jp-InputPrompt").filter(has_text="[*]").first.wait_for(timeout=10_000)
-        except Exception:  # a notebook whose cells all finish within the first poll
-            pass
+        deadline = time.monotonic() + 30
+        while self.lab.kernel(self.kernel_id)["last_activity"] == before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.path}: the kernel heard nothing within 30 s of Run All")
+            self.page.wait_for_timeout(50)
         self.wait_until_idle(timeout)
 
     def save(self, timeout=60):
