@@ -8,8 +8,9 @@ holds what a fresh clone holds), and drive Debian's Chromium with Playwright.
 JupyterLab keeps its default settings, the learner's, except those below.
 
 Waiting is done through the server's REST API (the kernel's
-``execution_state``) together with the cell prompts (``[*]`` while a cell is
-queued or running), which is sturdier than watching the status bar alone.
+``execution_state``, and its ``last_activity`` to know Run All has reached it)
+together with the cell prompts (``[*]`` while a cell is queued or running),
+which is sturdier than watching the status bar alone.
 Playwright is imported only inside the functions that need it, so this
 module can be imported where Playwright is not installed.
 """
