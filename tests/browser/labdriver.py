@@ -347,7 +347,7 @@ class NotebookPage:
         deadline = time.monotonic() + 30
         while self.lab.kernel(self.kernel_id)["last_activity"] == before:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{self.path}: the kernel heard nothing within 30 s of Run All")
+                raise AssertionError(f"{self.path}: the kernel said nothing within 30 s of Run All")
             self.page.wait_for_timeout(50)
         self.wait_until_idle(timeout)
 
@@ -415,8 +415,9 @@ class NotebookPage:
     def screenshot(self, name, max_height=16000):
         """Photograph the whole notebook (the window grows to fit it); return the file.
 
-        A JPEG: a lesson is up to 16,000 pixels tall, which Chromium encodes as JPEG in half
-        the time it takes for PNG (0.6 s against 1.3 s for lesson 06), and it reads as well.
+        A JPEG: a lesson is up to 16,000 pixels tall, and Chromium encodes a page that size as
+        JPEG in half the time PNG takes (0.6 s against 1.3 s for lesson 06's website page);
+        it reads as well.
         """
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         scroller = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first
