@@ -181,7 +181,7 @@ def reference_fingerprints(location):
         path = location / f"{exercise}.ipynb"
         if path.exists():
             nb = nbformat.read(path, as_version=4)
-            source = Source([cell.source for cell in nb.cells if cell.cell_type == "code"])
+            source = parse([cell.source for cell in nb.cells if cell.cell_type == "code"])  # as submissions are
             found.update({name: fingerprint(source, name) for name in names})
     return {name: value for name, value in found.items() if value}
 
