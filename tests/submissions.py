@@ -539,8 +539,8 @@ def forever(function):
         pass
 
 @forever
-def avg_pool_backward(x_shape, grad_out, window):
-    return grad_out
+def convolve2d_loops(x, k):
+    return x
 """
 
 
@@ -562,9 +562,9 @@ def attacks():
         nb = exercise(name)
         add_cell(nb, obfuscated(TAKEOVER), at=imports_at(nb))
         found[f"takeover_{name}"] = nb
-    nb = lean(solution("09_make_it_learn"))
-    definition_cell(nb, "avg_pool_backward").source = DEFINITION_LOOP
-    found["definition_loop_09_make_it_learn"] = nb
+    nb = lean(solution("01_loops"))
+    definition_cell(nb, "convolve2d_loops").source = DEFINITION_LOOP
+    found["definition_loop_01_loops"] = nb
     for name, table in ROUNDABOUT.items():
         found[f"roundabout_{name}"] = answered(name, table)
     for name, table in TAMPERING.items():
