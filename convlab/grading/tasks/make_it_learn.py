@@ -421,12 +421,16 @@ def _accuracy(needed, held_out, say):
 _overfits = _accuracy(1.0, False, lambda seen, n, epochs: f"after {epochs} epochs on {n} digits, {seen:.0%} of "
                       f"them are right, not all")
 #: The share of the grader's held-out digits a trained network must label right. It sits in the gap between
-#: loops that learn and loops that do not, measured on 20 to 70 random splits each (1,297 digits, 20 epochs):
-#: the solution scored 95.2-99.2%; honest loops with other choices at least 93.2% (learning rate 0.01, in the
-#: range the hint suggests), 94.6% (4 filters), 95.0% (16 filters, momentum 0.8) and 91.8% (no momentum);
-#: a loop whose batches are not shuffled, so that each holds one digit, 7.4-11.4%. One split measures an
-#: accuracy on 500 digits only to about ±1 point: a bar at 95% failed one of twenty honest runs.
-HELD_OUT_NEEDED = 0.90
+#: loops that learn and loops that do not, measured on random splits (1,297 digits, 20 epochs): the solution
+#: scored 95.2-99.2% (160 more splits: at least 96.0%); honest loops with other choices at least 93.2% (learning
+#: rate 0.01, in the range the hint suggests), 94.6% (4 filters) and 91.8% (no momentum) on 20 to 70 splits each;
+#: a loop whose batches are not shuffled, so that each holds one digit, 7.4-11.4%. An honest loop can also be
+#: caught in a spike it would leave an epoch later: 16 filters, learning rate 0.03, momentum 0.8 and batches
+#: of 16 scored 95-99% on most of 200 splits but 83.4% and 88.8% on two (the first back at 98.4% after epoch
+#: 21), and over the ends of epochs 11 to 20 of 80 more splits (800 in all) it fell below 90% four times,
+#: lowest 81.6%. A bar at 90% would fail that honest loop about once in a hundred gradings; 80% did not in
+#: any of those 1,000.
+HELD_OUT_NEEDED = 0.80
 
 _generalises = _accuracy(HELD_OUT_NEEDED, True, lambda seen, n, epochs: f"{seen:.1%} of the {n} held-out digits "
                          f"are right; at least {HELD_OUT_NEEDED:.0%} are needed")
