@@ -426,8 +426,8 @@ _overfits = _accuracy(1.0, False, lambda seen, n, epochs: f"after {epochs} epoch
 #: rate 0.01, in the range the hint suggests), 94.6% (4 filters) and 91.8% (no momentum) on 20 to 70 splits each;
 #: a loop whose batches are not shuffled, so that each holds one digit, 7.4-11.4%. An honest loop can also be
 #: caught in a spike it would leave an epoch later: 16 filters, learning rate 0.03, momentum 0.8 and batches
-#: of 16 scored 95-99% on most of 200 splits but 83.4% and 88.8% on two (the first back at 98.4% after epoch
-#: 21), and over the ends of epochs 11 to 20 of 80 more splits (800 in all) it fell below 90% four times,
+#: of 16 scored 94.6-99.4% on 198 of 200 splits but 83.4% and 88.8% on two (the first back at 98.4% after
+#: epoch 21), and over the ends of epochs 11 to 20 of 80 more splits (800 in all) it fell below 90% four times,
 #: lowest 81.6%. A bar at 90% would fail that honest loop about once in a hundred gradings; 80% did not in
 #: any of those 1,000.
 HELD_OUT_NEEDED = 0.80
