@@ -93,6 +93,8 @@ def as_pair(value, name, minimum):
     """
     if type(value) is int and value >= minimum:  # the common case: one plain int in range
         return (value, value)
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is type(value[1]) is int and min(value) >= minimum:
+        return value  # a pair of plain ints in range: what conv2d passes on once it has checked its arguments
     if isinstance(value, np.ndarray):
         value = value.tolist()  # np.array(2) -> 2, np.array([1, 2]) -> [1, 2]
     if is_int(value):
