@@ -8,7 +8,10 @@ one is the other way round.  This times ``conv_blocked`` with blocks from
 256 KiB to 16 MiB on the large cases of ``bench.py``, in float32 and
 float64, with one thread and with all threads, each against the bare matrix
 product of the same shape in the same turns, and reports the GEMM efficiency
-(the product's time over conv_blocked's) of every block size:
+(the product's time over conv_blocked's) of every block size.  With all
+threads it also times ``conv_blocked``'s blocks shared out to two Python
+threads, each multiplying with one BLAS thread (``WORKERS``): the window copy,
+which NumPy runs on one thread, then runs on both cores as the product does:
 
     python benchmarks/blocks.py            # about four minutes
     python benchmarks/blocks.py --quick    # fewer rounds and sizes
@@ -24,19 +27,54 @@ import math
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from bench import CASES, ROOT, SETTLE, load, machine, write_csv
+from bench import CASES, ROOT, SETTLE, load, machine, relative_error, write_csv
 from limit import best_seconds
 
 from convlab import fast
 from convlab.params import as_pair
-from convlab.windows import pad_hw
+from convlab.windows import pad_hw, window_view
 
 KIB = 2**10
 SIZES = [256 * KIB, 512 * KIB, 1024 * KIB, 2048 * KIB, 4096 * KIB, 8192 * KIB, 16384 * KIB]
+WORKERS = "2 workers"  # the column of blocked_in_workers, with blocks of fast.BLOCK_BYTES
+
+
+def blocked_in_workers(x, k, stride, dilation, pool, block_bytes=fast.BLOCK_BYTES):
+    """``conv_blocked``'s blocks shared out to the threads of ``pool``, each multiplying on one BLAS thread.
+
+    What ``conv_blocked`` would do if it ran threads of its own: each worker
+    copies its blocks' windows and multiplies them, so the copy runs on every
+    core.  The BLAS is held to one thread for the call and set back after, as
+    a library function would have to (the caller's setting is the caller's).
+    """
+    from threadpoolctl import threadpool_limits
+
+    n_images, channels = x.shape[:2]
+    n_kernels, _, rows, cols = k.shape
+    columns = window_view(x, (rows, cols), stride, dilation).transpose(0, 1, 4, 5, 2, 3)
+    ho, wo = columns.shape[-2:]
+    taps = channels * rows * cols
+    kernels = k.reshape(n_kernels, taps)
+    out = np.empty((n_images, n_kernels, ho, wo), dtype=x.dtype)
+    block_rows = max(1, min(ho, block_bytes // (taps * wo * x.itemsize)))
+    blocks = [(n, i0, min(i0 + block_rows, ho)) for n in range(n_images) for i0 in range(0, ho, block_rows)]
+
+    def work(part):
+        gather = fast._Gather(x, columns, (rows, cols), stride, dilation)  # each worker its own phase buffer
+        buffer = np.empty(taps * block_rows * wo, dtype=x.dtype)
+        for n, i0, i1 in part:
+            block = buffer[: taps * (i1 - i0) * wo].reshape(1, channels, rows, cols, i1 - i0, wo)
+            gather(block, n, n + 1, i0, i1)
+            np.matmul(kernels, block.reshape(taps, -1), out=out[n, :, i0:i1].reshape(n_kernels, -1))
+
+    with threadpool_limits(1, user_api="blas"):
+        list(pool.map(work, [blocks[w :: pool._max_workers] for w in range(pool._max_workers)]))
+    return out
 
 
 def measure(case, dtype, threads, sizes, rounds, rng):
@@ -53,10 +91,19 @@ def measure(case, dtype, threads, sizes, rounds, rng):
     calls = {"product": lambda: filters @ windows}
     for size in sizes:
         calls[size] = lambda size=size: fast.conv_blocked(xp, k, stride, dilation, block_bytes=size)
+    pool = ThreadPoolExecutor(2)
+    if threads is None:
+        reference = fast.conv_blocked(xp, k, stride, dilation)
+        error = relative_error(blocked_in_workers(xp, k, stride, dilation, pool), reference)
+        if error > 10 * np.finfo(dtype).eps:  # the same sums; only a one-thread BLAS may group them otherwise
+            raise AssertionError(f"the blocks in workers differ from conv_blocked on {case.name}: {error:.2g}")
+        calls[WORKERS] = lambda: blocked_in_workers(xp, k, stride, dilation, pool)
     with threadpool_limits(threads):
         time.sleep(SETTLE)
         times = best_seconds(calls, rounds, 0.05)
-    return {size: times["product"] / times[size] for size in sizes}, times["product"]
+    pool.shutdown()
+    efficiency = {size: times["product"] / times[size] for size in calls if size != "product"}
+    return efficiency | {WORKERS: efficiency.get(WORKERS, "")}, times["product"]  # the CSV's columns stay the same
 
 
 def main(argv=None):
@@ -76,7 +123,8 @@ def main(argv=None):
             for dtype in ("float32", "float64"):
                 efficiency, product = measure(case, np.dtype(dtype), threads, sizes, rounds, rng)
                 rows.append({"threads": "one" if threads == 1 else "all", "case": case.name, "dtype": dtype,
-                             "product_ms": product * 1e3, **{f"{s // KIB} KiB": e for s, e in efficiency.items()},
+                             "product_ms": product * 1e3,
+                             **{s if s == WORKERS else f"{s // KIB} KiB": e for s, e in efficiency.items()},
                              "load": load().split()[0]})
                 print(" ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in rows[-1].values()), flush=True)
     loads.append(load())
@@ -98,16 +146,20 @@ def write_markdown(rows, sizes, info, loads, path, quick):
         part = [r for r in rows if r["threads"] == threads]
         if not part:
             continue
-        means = {col: math.exp(statistics.mean(math.log(r[col]) for r in part)) for col in columns}
-        best = max(means, key=means.get)
+        shown = columns + ([WORKERS] if part[0][WORKERS] != "" else [])
+        means = {col: math.exp(statistics.mean(math.log(r[col]) for r in part)) for col in shown}
+        best = max(columns, key=means.get)
         lines += [f"## {'One thread' if threads == 'one' else 'All threads'}", "",
-                  f"Geometric mean over the cases: highest with blocks of {best} ({means[best]:.2f}).", "",
-                  "| case | dtype | product ms | " + " | ".join(columns) + " | load |",
-                  "|---" * (len(columns) + 4) + "|"]
+                  f"Geometric mean over the cases: highest with blocks of {best} ({means[best]:.2f})."]
+        if WORKERS in shown:
+            lines += [f"**{WORKERS}**: blocks of {fast.BLOCK_BYTES // KIB} KiB shared out to two Python threads, each "
+                      f"multiplying on one BLAS thread (`blocked_in_workers`): {means[WORKERS]:.2f}."]
+        lines += ["", "| case | dtype | product ms | " + " | ".join(shown) + " | load |",
+                  "|---" * (len(shown) + 4) + "|"]
         for r in part:
             lines.append(f"| {r['case']} | {r['dtype']} | {r['product_ms']:.3g} | "
-                         + " | ".join(f"{r[col]:.2f}" for col in columns) + f" | {r['load']} |")
-        lines += ["| geometric mean | | | " + " | ".join(f"{means[col]:.2f}" for col in columns) + " | |", ""]
+                         + " | ".join(f"{r[col]:.2f}" for col in shown) + f" | {r['load']} |")
+        lines += ["| geometric mean | | | " + " | ".join(f"{means[col]:.2f}" for col in shown) + " | |", ""]
     Path(path).write_text("\n".join(lines))
 
 
