@@ -10,8 +10,9 @@ float64, with one thread and with all threads, each against the bare matrix
 product of the same shape in the same turns, and reports the GEMM efficiency
 (the product's time over conv_blocked's) of every block size.  With all
 threads it also times ``conv_blocked``'s blocks shared out to two Python
-threads, each multiplying with one BLAS thread (``WORKERS``): the window copy,
-which NumPy runs on one thread, then runs on both cores as the product does:
+threads, each multiplying with one BLAS thread (``WORKERS``; timed apart,
+against the product): the window copy, which NumPy runs on one thread, then
+runs on both cores as the product does:
 
     python benchmarks/blocks.py            # about four minutes
     python benchmarks/blocks.py --quick    # fewer rounds and sizes
@@ -91,19 +92,24 @@ def measure(case, dtype, threads, sizes, rounds, rng):
     calls = {"product": lambda: filters @ windows}
     for size in sizes:
         calls[size] = lambda size=size: fast.conv_blocked(xp, k, stride, dilation, block_bytes=size)
-    pool = ThreadPoolExecutor(2)
-    if threads is None:
-        reference = fast.conv_blocked(xp, k, stride, dilation)
-        error = relative_error(blocked_in_workers(xp, k, stride, dilation, pool), reference)
-        if error > 10 * np.finfo(dtype).eps:  # the same sums; only a one-thread BLAS may group them otherwise
-            raise AssertionError(f"the blocks in workers differ from conv_blocked on {case.name}: {error:.2g}")
-        calls[WORKERS] = lambda: blocked_in_workers(xp, k, stride, dilation, pool)
     with threadpool_limits(threads):
         time.sleep(SETTLE)
         times = best_seconds(calls, rounds, 0.05)
-    pool.shutdown()
-    efficiency = {size: times["product"] / times[size] for size in calls if size != "product"}
-    return efficiency | {WORKERS: efficiency.get(WORKERS, "")}, times["product"]  # the CSV's columns stay the same
+    efficiency = {size: times["product"] / times[size] for size in sizes}
+    if threads is None:
+        # Timed apart, after a pause, against the product alone: setting the BLAS's threads to one and
+        # back slows whatever runs next, and would disturb the other contenders timed in turns with it.
+        with ThreadPoolExecutor(2) as pool:
+            reference = fast.conv_blocked(xp, k, stride, dilation)
+            error = relative_error(blocked_in_workers(xp, k, stride, dilation, pool), reference)
+            if error > 10 * np.finfo(dtype).eps:  # the same sums; only a one-thread BLAS may group them otherwise
+                raise AssertionError(f"the blocks in workers differ from conv_blocked on {case.name}: {error:.2g}")
+            time.sleep(SETTLE)
+            apart = best_seconds({"product": calls["product"],
+                                  WORKERS: lambda: blocked_in_workers(xp, k, stride, dilation, pool)}, rounds, 0.05)
+        efficiency[WORKERS] = apart["product"] / apart[WORKERS]
+    efficiency.setdefault(WORKERS, "")  # every row has the CSV's columns
+    return efficiency, times["product"]
 
 
 def main(argv=None):

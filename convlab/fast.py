@@ -44,10 +44,12 @@ __all__ = ["BLOCK_BYTES", "SHARED_POSITIONS", "STRIP_BYTES", "column_phases", "c
 #: the window matrix (unless one output row alone needs more: a block is never
 #: smaller than one row of one image).  ``benchmarks/blocks.py`` measures block
 #: sizes from 256 KiB to 16 MiB on the benchmark's large problems
-#: (``benchmarks/results/blocks.md``).  With one thread (load under 1.2 on 2
-#: cores) blocks of 2 and 4 MiB had the highest GEMM efficiency (geometric
-#: mean 0.86), 256 KiB the lowest (0.67: thin products), 16 MiB 0.77.  With
-#: two threads the load rose to 3.7 and 1 to 16 MiB measured alike (0.40-0.42).
+#: (``benchmarks/results/blocks.md``).  With one thread (2 cores, load about
+#: 1) blocks of 2 and 4 MiB had the highest GEMM efficiency (geometric mean
+#: 0.86), 256 KiB the lowest (0.67: thin products), 16 MiB 0.77; with two
+#: threads 4 and 8 MiB (0.64), 256 KiB 0.40.  The blocks are copied on one
+#: thread: shared out to two threads, each multiplying on one BLAS thread,
+#: they measured 0.57.
 BLOCK_BYTES = 4 * 2**20
 
 #: Images with fewer output positions than this share one matrix product in
