@@ -115,11 +115,12 @@ def measure(case, dtype, threads, sizes, rounds, rng):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds, 4 sizes")
+    parser.add_argument("--rounds", type=int, help="timed rounds (default: 7, quick: 3)")
     parser.add_argument("--cases", help="comma-separated case names of bench.py (default: the large ones)")
     parser.add_argument("--threads", default="one,all", help="'one', 'all' or both (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
-    rounds = 3 if args.quick else 7
+    rounds = args.rounds or (3 if args.quick else 7)
     sizes = SIZES[1::2] if args.quick else SIZES
     wanted = args.cases.split(",") if args.cases else [c.name for c in CASES if c.large]
     rng = np.random.default_rng(0)
@@ -136,16 +137,16 @@ def main(argv=None):
     loads.append(load())
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, args.out / "blocks.csv")
-    write_markdown(rows, sizes, machine(), loads, args.out / "blocks.md", args.quick)
+    write_markdown(rows, sizes, machine(), loads, args.out / "blocks.md", args.quick, rounds)
     print(f"wrote {args.out / 'blocks.md'} and blocks.csv")
     return 0
 
 
-def write_markdown(rows, sizes, info, loads, path, quick):
+def write_markdown(rows, sizes, info, loads, path, quick, rounds):
     columns = [f"{s // KIB} KiB" for s in sizes]
     lines = ["# conv_blocked's block size: GEMM efficiency (bare product / conv_blocked)", "",
              f"`python benchmarks/blocks.py{' --quick' if quick else ''}`: the fastest of "
-             f"{3 if quick else 7} rounds in turns; load average before {loads[0]}, after {loads[1]}; "
+             f"{rounds} rounds in turns; load average before {loads[0]}, after {loads[1]}; "
              f"{info['cpu']}, {info['cores']} cores, NumPy {info['numpy']}; {info['thread pools']}.", "",
              f"`convlab.fast.BLOCK_BYTES` is {fast.BLOCK_BYTES // KIB} KiB.", ""]
     for threads in ("one", "all"):

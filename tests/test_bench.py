@@ -25,7 +25,7 @@ from convlab.choose import choose_method  # noqa: E402
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # the scripts time PyTorch exactly when it is installed
 
-pytestmark = pytest.mark.long(18)  # seconds on two cores
+pytestmark = pytest.mark.long(28)  # seconds on two cores
 
 
 def run_script(name, *args):
@@ -90,6 +90,38 @@ def test_limit_benchmark_writes_consistent_results(tmp_path):
                                               stride=case.stride)
     report = (tmp_path / "limit.md").read_text()
     assert "## Verdict (all threads)" in report and "## One thread each" in report and "thread pools" in report
+
+
+def test_blocks_benchmark_writes_consistent_results(tmp_path):
+    """Block sizes, one thread and all; the blocks shared out to two workers only with all threads."""
+    run_script("blocks.py", "--quick", "--rounds", "1", "--cases", "original s2", "--out", str(tmp_path))
+    rows = list(csv.DictReader(open(tmp_path / "blocks.csv")))
+    assert {(row["case"], row["dtype"], row["threads"]) for row in rows} == {
+        ("original s2", dtype, threads) for dtype in ("float32", "float64") for threads in ("one", "all")}
+    import blocks
+
+    for row in rows:
+        assert float(row["product_ms"]) > 0
+        assert all(float(row[f"{size // blocks.KIB} KiB"]) > 0 for size in blocks.SIZES[1::2])
+        assert (row[blocks.WORKERS] != "") == (row["threads"] == "all")
+    report = (tmp_path / "blocks.md").read_text()
+    assert report.count(f"**{blocks.WORKERS}**") == 1 and "## One thread" in report
+
+
+@pytest.mark.parametrize("stride, dilation", [((1, 1), (1, 1)), ((2, 3), (1, 2)), ((3, 2), (2, 1))])
+def test_blocks_in_workers_agree_with_im2col(stride, dilation):
+    """The two-worker variant blocks.py times computes the convolution, block boundaries included."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import blocks
+
+    from convlab.methods import conv_im2col
+
+    rng = np.random.default_rng(7)
+    x, k = rng.standard_normal((3, 2, 17, 19)), rng.standard_normal((4, 2, 3, 2))
+    with ThreadPoolExecutor(2) as pool:
+        got = blocks.blocked_in_workers(x, k, stride, dilation, pool, block_bytes=1)  # one output row a block
+    np.testing.assert_allclose(got, conv_im2col(x, k, stride, dilation), rtol=1e-12, atol=1e-12)
 
 
 def test_train_digits_benchmark_writes_its_results(tmp_path):
