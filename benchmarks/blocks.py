@@ -42,11 +42,12 @@ from convlab.windows import pad_hw, window_view
 
 KIB = 2**10
 SIZES = [256 * KIB, 512 * KIB, 1024 * KIB, 2048 * KIB, 4096 * KIB, 8192 * KIB, 16384 * KIB]
-WORKERS = "2 workers"  # the column of blocked_in_workers, with blocks of fast.BLOCK_BYTES
+THREADS = 2  # the Python threads of blocked_in_workers
+WORKERS = f"{THREADS} workers"  # its column, with blocks of fast.BLOCK_BYTES
 
 
 def blocked_in_workers(x, k, stride, dilation, pool, block_bytes=fast.BLOCK_BYTES):
-    """``conv_blocked``'s blocks shared out to the threads of ``pool``, each multiplying on one BLAS thread.
+    """``conv_blocked``'s blocks shared out to ``THREADS`` threads of ``pool``, each multiplying on one BLAS thread.
 
     What ``conv_blocked`` would do if it ran threads of its own: each worker
     copies its blocks' windows and multiplies them, so the copy runs on every
@@ -74,7 +75,7 @@ def blocked_in_workers(x, k, stride, dilation, pool, block_bytes=fast.BLOCK_BYTE
             np.matmul(kernels, block.reshape(taps, -1), out=out[n, :, i0:i1].reshape(n_kernels, -1))
 
     with threadpool_limits(1, user_api="blas"):
-        list(pool.map(work, [blocks[w :: pool._max_workers] for w in range(pool._max_workers)]))
+        list(pool.map(work, [blocks[w::THREADS] for w in range(THREADS)]))
     return out
 
 
@@ -99,7 +100,7 @@ def measure(case, dtype, threads, sizes, rounds, rng):
     if threads is None:
         # Timed apart, after a pause, against the product alone: setting the BLAS's threads to one and
         # back slows whatever runs next, and would disturb the other contenders timed in turns with it.
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(THREADS) as pool:
             reference = fast.conv_blocked(xp, k, stride, dilation)
             error = relative_error(blocked_in_workers(xp, k, stride, dilation, pool), reference)
             if error > 10 * np.finfo(dtype).eps:  # the same sums; only a one-thread BLAS may group them otherwise

@@ -119,7 +119,7 @@ def test_blocks_in_workers_agree_with_im2col(stride, dilation):
 
     rng = np.random.default_rng(7)
     x, k = rng.standard_normal((3, 2, 17, 19)), rng.standard_normal((4, 2, 3, 2))
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(blocks.THREADS) as pool:
         got = blocks.blocked_in_workers(x, k, stride, dilation, pool, block_bytes=1)  # one output row a block
     np.testing.assert_allclose(got, conv_im2col(x, k, stride, dilation), rtol=1e-12, atol=1e-12)
 
