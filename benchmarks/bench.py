@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import importlib.metadata
 import math
 import os
 import platform
@@ -392,9 +393,9 @@ def machine():
         "numpy": np.__version__,
     }
     for name in ("scipy", "torch", "threadpoolctl"):
-        try:
-            info[name] = __import__(name).__version__
-        except ImportError:
+        try:  # from the installed package's metadata: importing PyTorch only to name it takes seconds
+            info[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
             info[name] = "not installed"
     try:
         from threadpoolctl import threadpool_info
