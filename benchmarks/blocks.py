@@ -53,6 +53,8 @@ def blocked_in_workers(x, k, stride, dilation, pool, block_bytes=fast.BLOCK_BYTE
     copies its blocks' windows and multiplies them, so the copy runs on every
     core.  The BLAS is held to one thread for the call and set back after, as
     a library function would have to (the caller's setting is the caller's).
+    A block is a band of output rows of one image, as ``conv_blocked``'s are
+    on the large cases (it also has blocks of several small images).
     """
     from threadpoolctl import threadpool_limits
 
