@@ -54,6 +54,8 @@ def test_as_pair_accepts(value, expected):
         ((), ValueError, r"got 0 values"),
         (1.0, TypeError, r"stride must be an int or a pair of ints.*1\.0"),
         ((1, 2.5), TypeError, r"stride must hold integers, got \(1, 2\.5\)"),
+        ((True, 1), TypeError, r"stride must hold integers, got \(True, 1\)"),  # a bool is not a stride
+        ((2, np.True_), TypeError, r"stride must hold integers"),
         ("2", TypeError, r"stride must be an int.*'2'"),
         (None, TypeError, r"stride must be an int.*None"),
         (True, TypeError, r"stride must be an int.*True"),
