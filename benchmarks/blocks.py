@@ -46,6 +46,11 @@ THREADS = 2  # the Python threads of blocked_in_workers
 WORKERS = f"{THREADS} workers"  # its column, with blocks of fast.BLOCK_BYTES
 
 
+def column(size):
+    """The column of blocks of ``size`` bytes in the reports: ``"4096 KiB"``."""
+    return f"{size // KIB} KiB"
+
+
 def blocked_in_workers(x, k, stride, dilation, pool, block_bytes=fast.BLOCK_BYTES):
     """``conv_blocked``'s blocks shared out to ``THREADS`` threads of ``pool``, each multiplying on one BLAS thread.
 
@@ -98,7 +103,7 @@ def measure(case, dtype, threads, sizes, rounds, rng):
     with threadpool_limits(threads):
         time.sleep(SETTLE)
         times = best_seconds(calls, rounds, 0.05)
-    efficiency = {size: times["product"] / times[size] for size in sizes}
+    efficiency = {column(size): times["product"] / times[size] for size in sizes}
     if threads is None:
         # Timed apart, after a pause, against the product alone: setting the BLAS's threads to one and
         # back slows whatever runs next, and would disturb the other contenders timed in turns with it.
@@ -134,7 +139,7 @@ def main(argv=None):
                 efficiency, product = measure(case, np.dtype(dtype), threads, sizes, rounds, rng)
                 rows.append({"threads": "one" if threads == 1 else "all", "case": case.name, "dtype": dtype,
                              "product_ms": product * 1e3,
-                             **{s if s == WORKERS else f"{s // KIB} KiB": e for s, e in efficiency.items()},
+                             **efficiency,
                              "load": load().split()[0]})
                 print(" ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in rows[-1].values()), flush=True)
     loads.append(load())
@@ -146,12 +151,12 @@ def main(argv=None):
 
 
 def write_markdown(rows, sizes, info, loads, path, quick, rounds):
-    columns = [f"{s // KIB} KiB" for s in sizes]
+    columns = [column(s) for s in sizes]
     lines = ["# conv_blocked's block size: GEMM efficiency (bare product / conv_blocked)", "",
              f"`python benchmarks/blocks.py{' --quick' if quick else ''}`: the fastest of "
              f"{rounds} rounds in turns; load average before {loads[0]}, after {loads[1]}; "
              f"{info['cpu']}, {info['cores']} cores, NumPy {info['numpy']}; {info['thread pools']}.", "",
-             f"`convlab.fast.BLOCK_BYTES` is {fast.BLOCK_BYTES // KIB} KiB.", ""]
+             f"`convlab.fast.BLOCK_BYTES` is {column(fast.BLOCK_BYTES)}.", ""]
     for threads in ("one", "all"):
         part = [r for r in rows if r["threads"] == threads]
         if not part:
@@ -162,7 +167,7 @@ def write_markdown(rows, sizes, info, loads, path, quick, rounds):
         lines += [f"## {'One thread' if threads == 'one' else 'All threads'}", "",
                   f"Geometric mean over the cases: highest with blocks of {best} ({means[best]:.2f})."]
         if WORKERS in shown:
-            lines += [f"**{WORKERS}**: blocks of {fast.BLOCK_BYTES // KIB} KiB shared out to two Python threads, each "
+            lines += [f"**{WORKERS}**: blocks of {column(fast.BLOCK_BYTES)} shared out to two Python threads, each "
                       f"multiplying on one BLAS thread (`blocked_in_workers`): {means[WORKERS]:.2f}."]
         lines += ["", "| case | dtype | product ms | " + " | ".join(shown) + " | load |",
                   "|---" * (len(shown) + 4) + "|"]
